@@ -1,0 +1,70 @@
+/**
+ * @module
+ * The one error catalogue. Every error hio-ts raises is a {@link HioError}
+ * carrying a stable `code` from {@link errorCodes}; tests and callers match on
+ * the code, never on message text. HTTP parse failures are
+ * {@link HttpParseError}s that also carry the status to answer with.
+ *
+ * Only programmer misuse (bad options, calling a method in the wrong state)
+ * throws at once. Faults met while servicing I/O are recorded by the
+ * component and turned into a response or a close on its next pass.
+ */
+
+/** Stable error codes and what each one means. */
+export const errorCodes = {
+  HIO_ERR_INVALID_OPTION: 'an option is unknown or has an invalid value',
+  HIO_ERR_NO_TYMTH: 'a Tymee read tyme before a tymth was wound into it',
+  HIO_ERR_DOER_STATE: 'a doer or scheduler was used in a state that does not allow it',
+  HIO_ERR_NET_STATE: 'a transport was used in a state that does not allow it',
+  HIO_ERR_NET_ADDRESS: 'an address is malformed or cannot be used',
+  HIO_ERR_BYTE_RANGE: 'a byte queue was asked for more bytes than it holds',
+  HIO_ERR_SIM: 'the simulated network was asked to do something impossible',
+  HIO_ERR_BAD_REQUEST: 'the request is not valid HTTP/1.1',
+  HIO_ERR_LINE_TOO_LONG: 'the request line is longer than the limit',
+  HIO_ERR_HEADERS_TOO_LARGE: 'the header section is larger than the limit',
+  HIO_ERR_TOO_MANY_HEADERS: 'the header section has more fields than the limit',
+  HIO_ERR_BODY_TOO_LARGE: 'the body is larger than the limit',
+  HIO_ERR_BAD_VERSION: 'the HTTP version is not supported',
+  HIO_ERR_NOT_IMPLEMENTED: 'the method or transfer coding is not implemented',
+  HIO_ERR_BAD_HOST: 'the Host header is missing, repeated or invalid',
+  HIO_ERR_BAD_LENGTH: 'the Content-Length is invalid or conflicts with other framing',
+  HIO_ERR_BAD_CHUNK: 'the chunked body is malformed',
+  HIO_ERR_EXPECTATION: 'the Expect header names an expectation the server cannot meet',
+  HIO_ERR_HEADER_TIMEOUT: 'the header section did not arrive before its deadline',
+  HIO_ERR_PREMATURE_CLOSE: 'the peer closed before the message was complete',
+  HIO_ERR_RESPONSE_STATE: 'a response was written in a state that does not allow it',
+  HIO_ERR_APP: 'the application failed while answering a request',
+} as const;
+
+/** One of the stable error codes. */
+export type HioErrorCode = keyof typeof errorCodes;
+
+/** The base of every error hio-ts raises; `code` is stable across releases. */
+export class HioError extends Error {
+  /** Stable machine-readable code; match on this, not on `message`. */
+  readonly code: HioErrorCode;
+
+  constructor(code: HioErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? errorCodes[code], options);
+    this.code = code;
+    this.name = 'HioError';
+  }
+}
+
+/** The HTTP status codes a request parser answers with. */
+export type ParseStatus = 400 | 408 | 413 | 414 | 417 | 431 | 501 | 505;
+
+/**
+ * A request that cannot be parsed. `status` is the response to send before
+ * closing the connection.
+ */
+export class HttpParseError extends HioError {
+  /** The status code to answer with. */
+  readonly status: ParseStatus;
+
+  constructor(code: HioErrorCode, status: ParseStatus, message?: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = status;
+    this.name = 'HttpParseError';
+  }
+}

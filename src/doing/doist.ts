@@ -1,0 +1,243 @@
+/**
+ * @module
+ * The Doist: the root scheduler. It is a {@link Tymist} that runs its deeds
+ * once per {@link Doist.recur} and then ticks. Two ways to run:
+ *
+ * - {@link Doist.do}: synchronous and virtual. Tyme advances one tock per
+ *   recur, as fast as the machine goes. For simulations and tests.
+ * - {@link Doist.run}: asynchronous. It returns to Node's event loop between
+ *   recurs. Virtual (`real: false`) it gives the same tyme sequence as `do()`.
+ *   Real (`real: true`), tyme follows the injected {@link Clock}, and between
+ *   recurs it sleeps until the earliest due deed or a {@link Doist.wake}
+ *   call, whichever comes first: an idle Doist uses no CPU, and a woken one
+ *   recurs at once.
+ *
+ * Both stop on `limit`, when every deed is done, or (run only) on an
+ * AbortSignal, and both always exit their doers. An exception from a dog
+ * closes the other deeds in reverse order of entry and then propagates.
+ */
+import { realClock, type Clock } from '../core/clock.js';
+import { HioError } from '../core/errors.js';
+import { checkOptions, checkSeconds } from '../core/options.js';
+import { Tymist } from '../core/tymist.js';
+import type { Doable } from './doable.js';
+import { Deeds } from './deeds.js';
+
+/** Options of a {@link Doist}. */
+export interface DoistOptions {
+  /** Starting tyme in seconds (default 0). */
+  readonly tyme?: number;
+  /** Seconds per recur in virtual mode, and the pace of deeds that yield 0 (default 1/32). */
+  readonly tock?: number;
+  /** Default mode of {@link Doist.run}: true follows the clock (default false). */
+  readonly real?: boolean;
+  /** Seconds of tyme after which do/run stop (default Infinity: no limit). */
+  readonly limit?: number;
+  /** The doers to schedule (default none). */
+  readonly doers?: readonly Doable[];
+  /** The real clock for real mode (default the machine's). */
+  readonly clock?: Clock;
+}
+
+/** Options of one {@link Doist.do} call. */
+export interface DoOptions {
+  /** Replaces the Doist's limit, in seconds. */
+  readonly limit?: number;
+  /** Sets tyme before entering, in seconds. */
+  readonly tyme?: number;
+}
+
+/** Options of one {@link Doist.run} call. */
+export interface RunOptions extends DoOptions {
+  /** Follow the clock (true) or advance one tock per recur (false); default the Doist's `real`. */
+  readonly real?: boolean;
+  /** Stops the run (the doers are exited) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** The root scheduler. */
+export class Doist extends Tymist {
+  /** Default mode of {@link run}. */
+  real: boolean;
+  /** Seconds of tyme after which do/run stop; Infinity for none. */
+  limit: number;
+  /** True after do/run when every deed finished by itself. */
+  done = false;
+  /** The clock real mode follows. */
+  readonly clock: Clock;
+  #deeds: Deeds;
+  #woken = false;
+  #wakeSleeper: (() => void) | null = null;
+  #running = false;
+
+  constructor(options: DoistOptions = {}) {
+    checkOptions('Doist', options, ['tyme', 'tock', 'real', 'limit', 'doers', 'clock']);
+    super({ ...(options.tyme !== undefined && { tyme: options.tyme }), ...(options.tock !== undefined && { tock: options.tock }) });
+    this.real = options.real ?? false;
+    this.limit = checkLimit(options.limit ?? Infinity);
+    this.clock = options.clock ?? realClock;
+    this.#deeds = new Deeds(this.tymen(), () => this.wake());
+    this.#deeds.replace(options.doers ?? []);
+  }
+
+  /** The listed doers. */
+  get doers(): readonly Doable[] {
+    return this.#deeds.doers;
+  }
+
+  /** Number of deeds still scheduled. */
+  get size(): number {
+    return this.#deeds.size;
+  }
+
+  /** Enters every listed doer; each deed is first due at the current tyme. */
+  enter(): void {
+    this.#deeds.enterAll(this.tymen());
+  }
+
+  /** One pass over the deeds at the current tyme, then one tick. */
+  recur(): void {
+    this.#woken = false;
+    this.#deeds.pass(this.tyme, this.tock);
+    this.tick();
+  }
+
+  /** Closes every remaining deed in reverse order of entry. */
+  exit(): void {
+    this.#deeds.closeAll();
+  }
+
+  /** Enters and lists new doers now (also during a pass); they first run on the next pass. */
+  extend(doers: readonly Doable[]): void {
+    this.#deeds.extend(doers);
+  }
+
+  /** Unlists doers and closes their deeds, also during a pass and also the running doer itself. */
+  remove(doers: readonly Doable[]): void {
+    this.#deeds.remove(doers);
+  }
+
+  /**
+   * Ends the current sleep of a real-mode run at once, or, when called during
+   * a pass, makes the run skip the next sleep. Transports call it when bytes
+   * arrive; a doer's own `wake()` calls it after making its deed due.
+   */
+  wake(): void {
+    const wakeSleeper = this.#wakeSleeper;
+    if (wakeSleeper !== null) wakeSleeper();
+    else this.#woken = true;
+  }
+
+  /**
+   * Runs synchronously in virtual tyme until every deed is done or `limit`
+   * seconds of tyme have passed; always exits the doers. Given `doers`, they
+   * replace the listed ones. Returns {@link done}.
+   */
+  do(doers?: readonly Doable[], options: DoOptions = {}): boolean {
+    const limit = this.#prepare('do', doers, options, ['limit', 'tyme']);
+    try {
+      this.enter();
+      const stop = this.tyme + limit;
+      for (;;) {
+        this.recur();
+        if (this.#deeds.size === 0) {
+          this.done = true;
+          break;
+        }
+        if (this.tyme >= stop) break;
+      }
+    } finally {
+      this.#running = false;
+      this.exit();
+    }
+    return this.done;
+  }
+
+  /**
+   * Runs asynchronously, returning to the event loop between recurs, until
+   * every deed is done, `limit` seconds of tyme have passed or `signal`
+   * aborts; always exits the doers. Real mode follows the clock and sleeps
+   * between recurs until the earliest due deed or a wake. Returns {@link done}.
+   */
+  async run(doers?: readonly Doable[], options: RunOptions = {}): Promise<boolean> {
+    const limit = this.#prepare('run', doers, options, ['limit', 'tyme', 'real', 'signal']);
+    const real = options.real ?? this.real;
+    const signal = options.signal;
+    const onAbort = (): void => this.wake();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      this.enter();
+      const stop = this.tyme + limit;
+      const clockStart = this.clock.now();
+      const tymeStart = this.tyme;
+      const syncTyme = (): void => {
+        const tyme = tymeStart + (this.clock.now() - clockStart);
+        if (tyme > this.tyme) this.tick(tyme - this.tyme);
+      };
+      while (signal?.aborted !== true) {
+        if (real) {
+          syncTyme();
+          this.#woken = false;
+          this.#deeds.pass(this.tyme, this.tock, true);
+          syncTyme();
+        } else {
+          this.recur();
+        }
+        if (this.#deeds.size === 0) {
+          this.done = true;
+          break;
+        }
+        if (this.tyme >= stop) break;
+        if (real) await this.#sleep(Math.min(this.#deeds.nextDue(), stop) - this.tyme, signal);
+        else await nextTurn();
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#running = false;
+      this.exit();
+    }
+    return this.done;
+  }
+
+  /** Shared start of do/run: checks, replaces doers, applies limit and tyme. */
+  #prepare(owner: string, doers: readonly Doable[] | undefined, options: DoOptions, known: readonly string[]): number {
+    checkOptions(`Doist.${owner}`, options, known);
+    if (this.#running) throw new HioError('HIO_ERR_DOER_STATE', `Doist.${owner}: already running`);
+    if (options.limit !== undefined) this.limit = checkLimit(options.limit);
+    this.#running = true;
+    this.done = false;
+    if (doers !== undefined) {
+      this.exit();
+      this.#deeds.replace(doers);
+    }
+    if (options.tyme !== undefined) this.tyme = options.tyme;
+    return this.limit;
+  }
+
+  /** Sleeps up to `seconds` (real), returning early on wake or abort. */
+  #sleep(seconds: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#woken || seconds <= 0 || signal?.aborted === true) {
+      this.#woken = false;
+      return nextTurn();
+    }
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        cancel();
+        this.#wakeSleeper = null;
+        resolve();
+      };
+      this.#wakeSleeper = finish;
+      const cancel = this.clock.setTimer(seconds, finish);
+    });
+  }
+}
+
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function checkLimit(limit: number): number {
+  if (limit === Infinity) return limit;
+  return checkSeconds('Doist', 'limit', limit);
+}
