@@ -26,3 +26,12 @@ export function checkSeconds(owner: string, name: string, value: number): number
   }
   return value;
 }
+
+/**
+ * Throws `HIO_ERR_INVALID_OPTION` unless `value` is a number ≥ 0, finite or
+ * Infinity. A tock of Infinity means "only when woken".
+ */
+export function checkTock(owner: string, value: number): number {
+  if (value === Infinity) return value;
+  return checkSeconds(owner, 'tock', value);
+}

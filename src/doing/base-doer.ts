@@ -12,7 +12,7 @@
  * blocks, so the dog notices a close as "reached `finally` without ending or
  * failing".
  */
-import { checkSeconds } from '../core/options.js';
+import { checkTock } from '../core/options.js';
 import { Tymee } from '../core/tymee.js';
 import type { Tymth } from '../core/tymist.js';
 import type { Doable, Dog } from './doable.js';
@@ -37,16 +37,19 @@ export abstract class BaseDoer extends Tymee implements Doable {
   constructor(options: DoerOptions = {}) {
     super(options.tymth ?? null);
     this.name = options.name ?? this.constructor.name;
-    this.#tock = checkSeconds(this.name, 'tock', options.tock ?? 0);
+    this.#tock = checkTock(this.name, options.tock ?? 0);
   }
 
-  /** Seconds between runs; re-read after every run, so recur may change the pace. */
+  /**
+   * Seconds between runs; re-read after every run, so recur may change the
+   * pace. 0 runs on every pass; Infinity runs only when woken.
+   */
   get tock(): number {
     return this.#tock;
   }
 
   set tock(tock: number) {
-    this.#tock = checkSeconds(this.name, 'tock', tock);
+    this.#tock = checkTock(this.name, tock);
   }
 
   wake(): void {

@@ -6,7 +6,7 @@
  * on the function itself, so two doers made from one function never share
  * `done` or `tock` (hio's doize shares them across every use).
  */
-import { checkOptions, checkSeconds } from '../core/options.js';
+import { checkOptions, checkTock } from '../core/options.js';
 import type { Tymth } from '../core/tymist.js';
 import type { Doable, Dog } from './doable.js';
 
@@ -48,7 +48,7 @@ export class GeneratorDoer<O = undefined> implements Doable {
     checkOptions('doify', options, ['tock', 'name', 'opts']);
     this.#fn = fn;
     this.name = options.name ?? (fn.name || 'GeneratorDoer');
-    this.#tock = checkSeconds(this.name, 'tock', options.tock ?? 0);
+    this.#tock = checkTock(this.name, options.tock ?? 0);
     this.opts = options.opts as O;
   }
 
@@ -58,7 +58,7 @@ export class GeneratorDoer<O = undefined> implements Doable {
   }
 
   set tock(tock: number) {
-    this.#tock = checkSeconds(this.name, 'tock', tock);
+    this.#tock = checkTock(this.name, tock);
   }
 
   do(tymth: Tymth, tock: number = this.#tock): Dog {

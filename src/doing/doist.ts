@@ -227,10 +227,13 @@ export class Doist extends Tymist {
         resolve();
       };
       this.#wakeSleeper = finish;
-      const cancel = this.clock.setTimer(seconds, finish);
+      // Nothing is due (every deed waits for a wake): sleep until woken or aborted.
+      const cancel = Number.isFinite(seconds) ? this.clock.setTimer(seconds, finish) : noop;
     });
   }
 }
+
+function noop(): void {}
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 function nextTurn(): Promise<void> {

@@ -385,3 +385,25 @@ test('Doist#run in real mode paces tock-0 deeds by the Doist\'s tock', async (t)
   clock.advance(0.5);
   t.true(await running);
 });
+
+test('Doist#run in real mode sleeps without a timer when every deed waits for a wake (tock Infinity)', async (t) => {
+  t.timeout(5000);
+  const clock = new ManualClock();
+  const trace: Trace = [];
+  const doer = new Recorder(trace, { name: 'd', tock: Infinity, runs: 3 });
+  const doist = new Doist({ clock, real: true });
+  const running = doist.run([doer]);
+  await nextTurns(3);
+  t.deepEqual(clock.pending, []);
+  clock.advance(7);
+  doer.wake();
+  await nextTurns(3);
+  clock.advance(1);
+  doer.wake();
+  t.true(await running);
+  t.deepEqual(brief(trace), ['d:enter@0', 'd:recur@0', 'd:recur@7', 'd:recur@8', 'd:clean@8', 'd:exit@8']);
+});
+
+async function nextTurns(count: number): Promise<void> {
+  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
