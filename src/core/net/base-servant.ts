@@ -1,0 +1,152 @@
+/**
+ * @module
+ * What every {@link Servant} shares, whatever carries its bytes: the map of
+ * remoters, the ready set, and the queue of idle deadlines. A backend
+ * supplies opening and closing, and hands each accepted remoter to
+ * {@link BaseServant.admit}; its remoters call {@link BaseServant.mark} on
+ * every event.
+ *
+ * The ready set holds only remoters with something to do; after the sends of
+ * a pass, a remoter leaves it unless it is still busy, cut off or expired.
+ * Idle deadlines sit in a min-heap keyed by stop tyme; a deadline that was
+ * pushed back by traffic is re-queued when its old entry comes up, so
+ * refreshing costs nothing and a pass touches only due remoters.
+ */
+import { MinHeap } from '../min-heap.js';
+import { checkSeconds } from '../options.js';
+import type { Tymth } from '../tymist.js';
+import type { Address } from './address.js';
+import type { Remoter } from './connection.js';
+import type { NetError } from './net-error.js';
+import type { Servant } from './servant.js';
+import type { WireLog } from './wire-log.js';
+
+/** A remoter as a servant sees it: with a `busy` flag for work still pending in its buffers. */
+export interface ServedRemoter extends Remoter {
+  /** True while the remoter holds facts or bytes a pass must still handle. */
+  readonly busy: boolean;
+}
+
+/** Shared servant machinery; see the module note. */
+export abstract class BaseServant<R extends ServedRemoter> implements Servant {
+  readonly remoters = new Map<string, R>();
+  readonly ready = new Set<R>();
+  wireLog: WireLog | null;
+  waker: (() => void) | null = null;
+  #tymth: Tymth | null;
+  #tymeout: number;
+  #deadlines = new MinHeap<R>();
+  #scheduled = new Set<R>();
+
+  constructor(owner: string, tymth: Tymth | undefined, tymeout: number | undefined, wireLog: WireLog | null | undefined) {
+    this.#tymth = tymth ?? null;
+    this.#tymeout = checkSeconds(owner, 'tymeout', tymeout ?? 0);
+    this.wireLog = wireLog ?? null;
+  }
+
+  abstract get address(): Address;
+  abstract get opened(): boolean;
+  abstract get error(): NetError | null;
+  abstract reopen(): void;
+  abstract serviceConnects(): void;
+
+  get tymeout(): number {
+    return this.#tymeout;
+  }
+
+  set tymeout(tymeout: number) {
+    this.#tymeout = checkSeconds('Servant', 'tymeout', tymeout);
+  }
+
+  /** The tyme closure wound in, or null. */
+  protected get tymth(): Tymth | null {
+    return this.#tymth;
+  }
+
+  wind(tymth: Tymth): void {
+    this.#tymth = tymth;
+    for (const remoter of this.remoters.values()) {
+      remoter.wind(tymth);
+      this.#schedule(remoter);
+    }
+  }
+
+  /** Closes every remoter and forgets them. Backends extend this to stop listening. */
+  close(): void {
+    for (const remoter of this.remoters.values()) remoter.close();
+    this.remoters.clear();
+    this.ready.clear();
+    this.#deadlines.clear();
+    this.#scheduled.clear();
+  }
+
+  serviceReceives(): void {
+    const tymth = this.#tymth;
+    if (tymth !== null) {
+      const tyme = tymth();
+      while (this.#deadlines.peekKey() <= tyme) {
+        const remoter = this.#deadlines.pop()!;
+        if (!this.#scheduled.delete(remoter)) continue;
+        if (remoter.expired) this.ready.add(remoter);
+        else this.#schedule(remoter);
+      }
+    }
+    for (const remoter of this.ready) remoter.serviceReceives();
+  }
+
+  serviceSends(): void {
+    for (const remoter of this.ready) {
+      remoter.serviceSends();
+      // Its tymeout may have changed during the pass: make sure its deadline is queued.
+      this.#schedule(remoter);
+      if (!remoter.busy && !remoter.cutoff && !remoter.expired) this.ready.delete(remoter);
+    }
+  }
+
+  service(): void {
+    this.serviceConnects();
+    this.serviceReceives();
+    this.serviceSends();
+  }
+
+  removeRemoter(remoter: Remoter | string, close = true): void {
+    const key = typeof remoter === 'string' ? remoter : remoter.remoteKey;
+    const found = this.remoters.get(key);
+    if (found === undefined || (typeof remoter !== 'string' && found !== remoter)) return;
+    this.remoters.delete(key);
+    this.ready.delete(found);
+    this.#scheduled.delete(found);
+    if (close) found.close();
+  }
+
+  nextDue(): number {
+    for (const remoter of this.ready) {
+      if (remoter.busy) return this.#tymth?.() ?? 0;
+    }
+    return this.#deadlines.peekKey();
+  }
+
+  /** Takes an accepted remoter in: winds it, gives it the servant's tymeout and wire log, marks it ready. */
+  protected admit(remoter: R): void {
+    if (this.#tymth !== null) remoter.wind(this.#tymth);
+    remoter.tymeout = this.#tymeout;
+    remoter.wireLog = this.wireLog;
+    this.remoters.set(remoter.remoteKey, remoter);
+    this.ready.add(remoter);
+    this.#schedule(remoter);
+  }
+
+  /** A remoter's event hook: marks it ready (if it is still ours) and wakes the scheduler. */
+  readonly mark = (remoter: R): void => {
+    if (this.remoters.get(remoter.remoteKey) === remoter) this.ready.add(remoter);
+    this.waker?.();
+  };
+
+  /** Queues a remoter's idle deadline, once. */
+  #schedule(remoter: R): void {
+    if (remoter.tymeout > 0 && !this.#scheduled.has(remoter)) {
+      this.#scheduled.add(remoter);
+      this.#deadlines.push(remoter.tymer.stopTyme, remoter);
+    }
+  }
+}

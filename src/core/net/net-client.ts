@@ -1,0 +1,165 @@
+/**
+ * @module
+ * The NetClient: a {@link Client} over node:net, or node:tls when given
+ * `tls` options (see {@link TlsClient}). Connecting is asynchronous: reopen()
+ * starts it and a later serviceConnect() takes note of the outcome. Bytes
+ * queued before the connection is up are sent once it is; a reconnectable
+ * client that failed or was cut off reconnects every `reconnectTymeout`
+ * seconds of tyme, keeping its queues.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { checkOptions, checkSeconds } from '../options.js';
+import { Tymer } from '../tymer.js';
+import type { Tymth } from '../tymist.js';
+import { checkAddress, formatAddress, type Address } from './address.js';
+import type { Client } from './client.js';
+import { NetConnection, type NetConnectionOptions } from './net-connection.js';
+import { toNetError } from './net-error.js';
+
+/** Options of a {@link NetClient}. */
+export interface NetClientOptions extends NetConnectionOptions {
+  /** Host to connect to (default 127.0.0.1). */
+  readonly host?: string;
+  /** Port to connect to. */
+  readonly port: number;
+  /** Reconnect after a failure or cutoff (default false). */
+  readonly reconnectable?: boolean;
+  /** Seconds of tyme between reconnect attempts (default 1). */
+  readonly reconnectTymeout?: number;
+  /** Connect with TLS using these options (servername, ca, …). */
+  readonly tls?: ConnectionOptions;
+}
+
+const KNOWN = ['host', 'port', 'tymth', 'tymeout', 'highWater', 'wireLog', 'reconnectable', 'reconnectTymeout', 'tls'];
+
+/** An outgoing socket connection. */
+export class NetClient extends NetConnection implements Client {
+  readonly address: Address;
+  reconnectable: boolean;
+  waker: (() => void) | null = null;
+  readonly #tls: ConnectionOptions | undefined;
+  readonly #redo = new Tymer();
+  #reconnectTymeout: number;
+  #waiting = false;
+  #connectedFact = false;
+  #connected = false;
+
+  constructor(options: NetClientOptions) {
+    checkOptions('NetClient', options, KNOWN);
+    super(options);
+    this.address = checkAddress('NetClient', { host: options.host ?? '127.0.0.1', port: options.port });
+    this.reconnectable = options.reconnectable ?? false;
+    this.#reconnectTymeout = checkSeconds('NetClient', 'reconnectTymeout', options.reconnectTymeout ?? 1);
+    this.#tls = options.tls;
+    if (options.tymth !== undefined) this.#redo.wind(options.tymth);
+  }
+
+  get connected(): boolean {
+    return this.#connected && !this.cutoff;
+  }
+
+  get reconnectTymeout(): number {
+    return this.#reconnectTymeout;
+  }
+
+  set reconnectTymeout(seconds: number) {
+    this.#reconnectTymeout = checkSeconds('NetClient', 'reconnectTymeout', seconds);
+  }
+
+  protected get logKey(): string {
+    return formatAddress(this.address);
+  }
+
+  protected notify(): void {
+    this.waker?.();
+  }
+
+  protected override get sendable(): boolean {
+    return this.#connected;
+  }
+
+  override wind(tymth: Tymth): void {
+    super.wind(tymth);
+    this.#redo.wind(tymth);
+  }
+
+  reopen(): void {
+    this.detach();
+    this.#connected = false;
+    this.#connectedFact = false;
+    const { host, port } = this.address;
+    const onConnect = (): void => {
+      this.#connectedFact = true;
+      this.notify();
+    };
+    try {
+      const socket: Socket =
+        this.#tls === undefined
+          ? netConnect({ host, port, allowHalfOpen: true, noDelay: true }, onConnect)
+          : tlsConnect({ servername: host, ...this.#tls, host, port }, onConnect);
+      this.attach(socket);
+    } catch (error) {
+      this.fail(toNetError(error, 'connect'));
+    }
+  }
+
+  override close(): void {
+    super.close();
+    this.#connected = false;
+  }
+
+  serviceConnect(): boolean {
+    if (this.#connectedFact) {
+      this.#connectedFact = false;
+      this.#connected = true;
+      this.readAddresses();
+      this.refresh();
+    }
+    this.serviceReceives();
+    this.#retryWhenDue(this.cutoff && !this.closed);
+    return this.connected;
+  }
+
+  /**
+   * A client we closed ourselves stays closed. One that failed or was cut off
+   * waits `reconnectTymeout` seconds of tyme from the moment the failure was
+   * noticed, then connects again, so a dead server is not hammered.
+   */
+  #retryWhenDue(failed: boolean): void {
+    if (!this.reconnectable || this.#redo.tymth === null) return;
+    if (!failed) {
+      this.#waiting = false;
+      return;
+    }
+    if (!this.#waiting) {
+      this.#waiting = true;
+      this.#redo.start(this.#reconnectTymeout);
+    } else if (this.#redo.expired) {
+      this.#waiting = false;
+      this.reopen();
+    }
+  }
+
+  service(): void {
+    this.serviceConnect();
+    this.serviceSends();
+    this.serviceReceives();
+  }
+
+  nextDue(): number {
+    const tymth = this.tymer.tymth;
+    if (tymth === null) return Infinity;
+    if (this.busy || this.#connectedFact) return tymth();
+    let due = this.tymeout > 0 ? this.tymer.stopTyme : Infinity;
+    if (this.#waiting) due = Math.min(due, this.#redo.stopTyme);
+    return due;
+  }
+}
+
+/** A NetClient speaking TLS: the same client with `tls` options required. */
+export class TlsClient extends NetClient {
+  constructor(options: NetClientOptions & { readonly tls: ConnectionOptions }) {
+    super(options);
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * @module
+ * The socket half of {@link NetRemoter} and {@link NetClient}: one node:net
+ * (or node:tls) socket turned into the {@link Connection} surface. Socket
+ * events only record facts — bytes in an inbox, "peer ended", "failed",
+ * "writable again" — and call the owner's notify hook; the facts are
+ * consumed by the next service pass, so no application code runs inside an
+ * event handler.
+ *
+ * Memory stays bounded whatever the peer does: reading pauses once the inbox
+ * and rxQueue together pass `highWater` bytes and resumes when the reader has
+ * consumed below half of it; writing stops when `socket.write` reports
+ * backpressure and resumes on 'drain', and `txPending` lets producers stop.
+ */
+import type { Socket } from 'node:net';
+import { ByteQueue } from '../byte-queue.js';
+import { HioError } from '../errors.js';
+import { checkSeconds } from '../options.js';
+import { Tymer } from '../tymer.js';
+import type { Tymth } from '../tymist.js';
+import type { Address } from './address.js';
+import type { Connection } from './connection.js';
+import { netError, toNetError, type NetError } from './net-error.js';
+import type { WireLog } from './wire-log.js';
+
+/** Default receive high-water mark in bytes. */
+export const DEFAULT_HIGH_WATER = 256 * 1024;
+
+/** Options shared by the socket-backed connections. */
+export interface NetConnectionOptions {
+  /** Tyme closure for the idle timer (a scheduler winds its own). */
+  readonly tymth?: Tymth;
+  /** Idle timeout in seconds of tyme (default 0: never). */
+  readonly tymeout?: number;
+  /** Receive high-water mark in bytes (default 256 KiB). */
+  readonly highWater?: number;
+  /** Wire log hook. */
+  readonly wireLog?: WireLog | null;
+}
+
+/** A socket seen through the Connection surface. */
+export abstract class NetConnection implements Connection {
+  readonly rxQueue = new ByteQueue();
+  readonly tymer: Tymer;
+  wireLog: WireLog | null;
+  #tymeout: number;
+  readonly #highWater: number;
+  #socket: Socket | null = null;
+  #inbox: Buffer[] = [];
+  #inboxBytes = 0;
+  #tx: Buffer[] = [];
+  #txHead = 0;
+  #txBytes = 0;
+  #blocked = false;
+  #paused = false;
+  #peerEnded = false;
+  #failure: NetError | null = null;
+  #socketClosed = false;
+  #shutdownAsked = false;
+  #shutdownSent = false;
+  #rxEnded = false;
+  #cutoff = false;
+  #closed = false;
+  #error: NetError | null = null;
+  #localAddress: Address | null = null;
+  #remoteAddress: Address | null = null;
+
+  constructor(options: NetConnectionOptions) {
+    this.tymer = new Tymer(options.tymth === undefined ? {} : { tymth: options.tymth });
+    this.#tymeout = checkSeconds('NetConnection', 'tymeout', options.tymeout ?? 0);
+    this.#highWater = options.highWater ?? DEFAULT_HIGH_WATER;
+    if (!Number.isInteger(this.#highWater) || this.#highWater < 1) {
+      throw new HioError('HIO_ERR_INVALID_OPTION', `highWater must be a positive integer, got ${this.#highWater}`);
+    }
+    this.wireLog = options.wireLog ?? null;
+  }
+
+  /** The key used in wire log records. */
+  protected abstract get logKey(): string;
+
+  /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
+  protected abstract notify(): void;
+
+  get localAddress(): Address | null {
+    return this.#localAddress;
+  }
+
+  get remoteAddress(): Address | null {
+    return this.#remoteAddress;
+  }
+
+  get rxEnded(): boolean {
+    return this.#rxEnded;
+  }
+
+  get cutoff(): boolean {
+    return this.#cutoff;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get error(): NetError | null {
+    return this.#error;
+  }
+
+  get txPending(): number {
+    return this.#txBytes + (this.#socket?.writableLength ?? 0);
+  }
+
+  get tymeout(): number {
+    return this.#tymeout;
+  }
+
+  set tymeout(tymeout: number) {
+    this.#tymeout = checkSeconds('Connection', 'tymeout', tymeout);
+    this.refresh();
+  }
+
+  get expired(): boolean {
+    return this.#tymeout > 0 && this.tymer.expired;
+  }
+
+  /** True while the connection has facts or bytes a pass must still handle. */
+  get busy(): boolean {
+    return (
+      this.#inboxBytes > 0 ||
+      this.#paused ||
+      (this.#txBytes > 0 && !this.#blocked && !this.#cutoff) ||
+      (this.#shutdownAsked && !this.#shutdownSent && !this.#cutoff) ||
+      (this.#peerEnded && !this.#rxEnded) ||
+      ((this.#failure !== null || this.#socketClosed) && !this.#cutoff)
+    );
+  }
+
+  refresh(): void {
+    if (this.tymer.tymth !== null) this.tymer.start(this.#tymeout);
+  }
+
+  wind(tymth: Tymth): void {
+    this.tymer.wind(tymth);
+    this.refresh();
+  }
+
+  tx(bytes: Uint8Array): void {
+    if (this.#closed || this.#cutoff || this.#shutdownAsked) {
+      this.#error ??= netError('EPIPE', 'write', 'connection closed for sending');
+      return;
+    }
+    if (bytes.length === 0) return;
+    this.#tx.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    this.#txBytes += bytes.length;
+    this.notify();
+  }
+
+  serviceReceives(): void {
+    if (this.#inboxBytes > 0) {
+      const key = this.logKey;
+      for (const chunk of this.#inbox) {
+        this.rxQueue.push(chunk);
+        this.wireLog?.record('rx', key, chunk);
+      }
+      this.#inbox = [];
+      this.#inboxBytes = 0;
+      this.refresh();
+    }
+    if (this.#peerEnded) this.#rxEnded = true;
+    if (this.#failure !== null && !this.#cutoff) {
+      this.#error ??= this.#failure;
+      this.#cutoff = true;
+    }
+    if (this.#socketClosed && !this.#cutoff) this.#cutoff = true;
+    if (this.#paused && this.rxQueue.length < this.#highWater / 2 && this.#socket !== null && !this.#cutoff) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  serviceSends(): void {
+    const socket = this.#socket;
+    if (socket === null || this.#cutoff || this.#closed || !this.sendable) return;
+    if (this.#txBytes > 0 && !this.#blocked) {
+      const key = this.logKey;
+      const corked = this.#tx.length - this.#txHead > 1;
+      if (corked) socket.cork();
+      while (this.#txHead < this.#tx.length) {
+        const chunk = this.#tx[this.#txHead]!;
+        this.#tx[this.#txHead] = EMPTY;
+        this.#txHead += 1;
+        this.#txBytes -= chunk.length;
+        this.wireLog?.record('tx', key, chunk);
+        if (!socket.write(chunk)) {
+          this.#blocked = true;
+          break;
+        }
+      }
+      if (corked) socket.uncork();
+      if (this.#txHead === this.#tx.length) {
+        this.#tx = [];
+        this.#txHead = 0;
+      }
+      this.refresh();
+    }
+    if (this.#shutdownAsked && !this.#shutdownSent && this.#txBytes === 0) {
+      this.#shutdownSent = true;
+      socket.end();
+    }
+  }
+
+  shutdownSend(): void {
+    if (this.#shutdownAsked) return;
+    this.#shutdownAsked = true;
+    this.notify();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cutoff = true;
+    this.#socket?.destroy();
+    this.#dropQueues();
+    // Let the owner see the cut-off connection (a servant removes it).
+    this.notify();
+  }
+
+  reset(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cutoff = true;
+    const socket = this.#socket;
+    if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
+    this.#dropQueues();
+    this.notify();
+  }
+
+  /** Whether serviceSends may write now (a client writes only once connected). */
+  protected get sendable(): boolean {
+    return true;
+  }
+
+  /** Adopts a socket: its events become facts of this connection from now on. */
+  protected attach(socket: Socket): void {
+    this.#socket = socket;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+    socket.on('drain', this.#onDrain);
+  }
+
+  /** Records the socket's addresses (once connected). */
+  protected readAddresses(): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    this.#localAddress = socket.localAddress === undefined ? null : { host: socket.localAddress, port: socket.localPort ?? 0 };
+    this.#remoteAddress = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort ?? 0 };
+  }
+
+  /** Forgets the current socket and every fact about it, keeping queued bytes (a client reconnecting). */
+  protected detach(): void {
+    const socket = this.#socket;
+    if (socket !== null) {
+      socket.off('data', this.#onData);
+      socket.off('end', this.#onEnd);
+      socket.off('close', this.#onClose);
+      socket.off('drain', this.#onDrain);
+      // Keep an error listener: a late error on a discarded socket must not crash the process.
+      socket.destroy();
+    }
+    this.#socket = null;
+    this.#inbox = [];
+    this.#inboxBytes = 0;
+    this.#blocked = false;
+    this.#paused = false;
+    this.#peerEnded = false;
+    this.#failure = null;
+    this.#socketClosed = false;
+    this.#shutdownAsked = false;
+    this.#shutdownSent = false;
+    this.#rxEnded = false;
+    this.#cutoff = false;
+    this.#closed = false;
+    this.#error = null;
+  }
+
+  /** Records a failure not reported through the socket (a connect that could not start). */
+  protected fail(error: NetError): void {
+    this.#failure ??= error;
+    this.notify();
+  }
+
+  /** The failure recorded but not yet consumed by a pass. */
+  protected get failure(): NetError | null {
+    return this.#failure;
+  }
+
+  #dropQueues(): void {
+    this.#tx = [];
+    this.#txHead = 0;
+    this.#txBytes = 0;
+    this.#inbox = [];
+    this.#inboxBytes = 0;
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#inbox.push(chunk);
+    this.#inboxBytes += chunk.length;
+    if (!this.#paused && this.#inboxBytes + this.rxQueue.length >= this.#highWater) {
+      this.#paused = true;
+      this.#socket?.pause();
+    }
+    this.notify();
+  };
+
+  readonly #onEnd = (): void => {
+    this.#peerEnded = true;
+    this.notify();
+  };
+
+  readonly #onError = (error: Error): void => {
+    this.#failure ??= toNetError(error, 'read');
+    this.notify();
+  };
+
+  readonly #onClose = (): void => {
+    this.#socketClosed = true;
+    this.notify();
+  };
+
+  readonly #onDrain = (): void => {
+    this.#blocked = false;
+    this.notify();
+  };
+}
+
+const EMPTY = Buffer.alloc(0);

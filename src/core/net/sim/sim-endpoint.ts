@@ -1,0 +1,368 @@
+/**
+ * @module
+ * One end of a simulated connection, with the same {@link Connection}
+ * surface as a socket: the base of {@link SimRemoter} and {@link SimClient}.
+ * The {@link SimNet} delivers parcels into it (bytes, half-close, reset) as
+ * recorded facts; its service passes consume them exactly as the socket
+ * backend consumes socket events.
+ *
+ * Flow control: the bytes in flight toward an endpoint plus those waiting in
+ * its inbox may not exceed the network's receive window. An endpoint moves
+ * inbox bytes into rxQueue only while rxQueue is below its high-water mark,
+ * so a reader that does not consume stalls its writer, as a full socket
+ * buffer does.
+ */
+import { ByteQueue } from '../../byte-queue.js';
+import { HioError } from '../../errors.js';
+import { checkSeconds } from '../../options.js';
+import { Tymer } from '../../tymer.js';
+import type { Tymth } from '../../tymist.js';
+import type { Address } from '../address.js';
+import type { Connection } from '../connection.js';
+import { netError, type NetError } from '../net-error.js';
+import type { WireLog } from '../wire-log.js';
+import type { SimNet } from './sim-net.js';
+
+/** Options shared by simulated connections. */
+export interface SimEndpointOptions {
+  /** Tyme closure for the idle timer (default: the network's). */
+  readonly tymth?: Tymth;
+  /** Idle timeout in seconds of tyme (default 0: never). */
+  readonly tymeout?: number;
+  /** Receive high-water mark in bytes (default 256 KiB). */
+  readonly highWater?: number;
+  /** Wire log hook. */
+  readonly wireLog?: WireLog | null;
+}
+
+/** A simulated connection end. */
+export abstract class SimEndpoint implements Connection {
+  readonly rxQueue = new ByteQueue();
+  readonly tymer: Tymer;
+  wireLog: WireLog | null;
+  /** The network this endpoint lives on. */
+  readonly net: SimNet;
+  /** Name of the host this endpoint lives on. */
+  readonly host: string;
+  /** @internal The connection number in the trace (a client gets a new one per connect). */
+  conn = 0;
+  /** @internal The other end, once the connection exists. */
+  peer: SimEndpoint | null = null;
+  /** @internal Bytes in flight toward this endpoint plus bytes in its inbox: what counts against the window. */
+  incoming = 0;
+  /** @internal Tyme of the last parcel scheduled from this endpoint: parcels arrive in order. */
+  lastArrival = 0;
+  /** @internal Set when the window was full: the peer notifies when it opens. */
+  windowBlocked = false;
+  /** @internal Our port: the listening port for an accepted end, the ephemeral port for a client. */
+  localPort = 0;
+  #tymeout: number;
+  readonly #highWater: number;
+  #inbox: Buffer[] = [];
+  #inboxHead = 0;
+  #inboxBytes = 0;
+  #tx = new ByteQueue();
+  #connectedFact = false;
+  #peerEnded = false;
+  #failure: NetError | null = null;
+  #connected = false;
+  #rxEnded = false;
+  #cutoff = false;
+  #closed = false;
+  #error: NetError | null = null;
+  #shutdownAsked = false;
+  #finSent = false;
+  #localAddress: Address | null = null;
+  #remoteAddress: Address | null = null;
+
+  constructor(net: SimNet, host: string, options: SimEndpointOptions) {
+    this.net = net;
+    this.host = host;
+    const tymth = options.tymth ?? net.tymth;
+    this.tymer = new Tymer(tymth === null ? {} : { tymth });
+    this.#tymeout = checkSeconds('SimEndpoint', 'tymeout', options.tymeout ?? 0);
+    this.#highWater = options.highWater ?? 256 * 1024;
+    if (!Number.isInteger(this.#highWater) || this.#highWater < 1) {
+      throw new HioError('HIO_ERR_INVALID_OPTION', `highWater must be a positive integer, got ${this.#highWater}`);
+    }
+    this.wireLog = options.wireLog ?? null;
+  }
+
+  /** The key used in wire log records. */
+  protected abstract get logKey(): string;
+
+  /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
+  abstract notify(): void;
+
+  get localAddress(): Address | null {
+    return this.#localAddress;
+  }
+
+  get remoteAddress(): Address | null {
+    return this.#remoteAddress;
+  }
+
+  get rxEnded(): boolean {
+    return this.#rxEnded;
+  }
+
+  get cutoff(): boolean {
+    return this.#cutoff;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get error(): NetError | null {
+    return this.#error;
+  }
+
+  get txPending(): number {
+    return this.#tx.length;
+  }
+
+  get tymeout(): number {
+    return this.#tymeout;
+  }
+
+  set tymeout(tymeout: number) {
+    this.#tymeout = checkSeconds('Connection', 'tymeout', tymeout);
+    this.refresh();
+  }
+
+  get expired(): boolean {
+    return this.#tymeout > 0 && this.tymer.expired;
+  }
+
+  /** True while the connection is established and not cut off. */
+  get connected(): boolean {
+    return this.#connected && !this.#cutoff;
+  }
+
+  /** True while the endpoint holds facts or bytes a pass must still handle. */
+  get busy(): boolean {
+    return (
+      this.#inboxBytes > 0 ||
+      this.#connectedFact ||
+      (this.#peerEnded && !this.#rxEnded) ||
+      (this.#failure !== null && !this.#cutoff) ||
+      (this.#connected && !this.#cutoff && ((this.#tx.length > 0 && !this.windowBlocked) || (this.#shutdownAsked && !this.#finSent)))
+    );
+  }
+
+  refresh(): void {
+    if (this.tymer.tymth !== null) this.tymer.start(this.#tymeout);
+  }
+
+  wind(tymth: Tymth): void {
+    this.tymer.wind(tymth);
+    this.refresh();
+  }
+
+  tx(bytes: Uint8Array): void {
+    if (this.#closed || this.#cutoff || this.#shutdownAsked) {
+      this.#error ??= netError('EPIPE', 'write', 'connection closed for sending');
+      return;
+    }
+    if (bytes.length === 0) return;
+    this.#tx.push(bytes);
+    this.notify();
+  }
+
+  serviceReceives(): void {
+    if (this.#connectedFact) {
+      this.#connectedFact = false;
+      this.#connected = true;
+      this.refresh();
+    }
+    if (this.#inboxBytes > 0 && !this.#closed) {
+      let moved = 0;
+      const key = this.logKey;
+      while (this.#inboxHead < this.#inbox.length && this.rxQueue.length < this.#highWater) {
+        const chunk = this.#inbox[this.#inboxHead]!;
+        this.#inbox[this.#inboxHead] = EMPTY;
+        this.#inboxHead += 1;
+        this.rxQueue.push(chunk);
+        this.wireLog?.record('rx', key, chunk);
+        moved += chunk.length;
+      }
+      if (this.#inboxHead === this.#inbox.length) {
+        this.#inbox = [];
+        this.#inboxHead = 0;
+      }
+      this.#inboxBytes -= moved;
+      this.incoming -= moved;
+      if (moved > 0) {
+        this.refresh();
+        // Room in our window again: let a blocked writer go on.
+        const peer = this.peer;
+        if (peer !== null && peer.windowBlocked) {
+          peer.windowBlocked = false;
+          peer.notify();
+        }
+      }
+    }
+    if (this.#peerEnded && this.#inboxBytes === 0) this.#rxEnded = true;
+    if (this.#failure !== null && !this.#cutoff) {
+      this.#error ??= this.#failure;
+      this.#cutoff = true;
+      this.#tx.clear();
+    }
+    // Both directions closed: the connection is over, as a socket's 'close'.
+    if (this.#rxEnded && this.#finSent && !this.#cutoff) this.#cutoff = true;
+  }
+
+  serviceSends(): void {
+    if (!this.#connected || this.#cutoff || this.#closed) return;
+    let sent = false;
+    while (this.#tx.length > 0) {
+      const room = this.net.roomFor(this);
+      if (room <= 0) {
+        this.windowBlocked = true;
+        break;
+      }
+      const size = Math.min(room, this.net.segment, this.#tx.length);
+      const bytes = this.#tx.take(size);
+      this.wireLog?.record('tx', this.logKey, bytes);
+      this.net.transmitData(this, bytes);
+      sent = true;
+    }
+    if (sent) this.refresh();
+    if (this.#shutdownAsked && !this.#finSent && this.#tx.length === 0) {
+      this.#finSent = true;
+      this.net.transmitFin(this);
+      // The peer had already half-closed: both directions are now closed.
+      if (this.#rxEnded) this.#cutoff = true;
+    }
+  }
+
+  shutdownSend(): void {
+    if (this.#shutdownAsked || this.#closed) return;
+    this.#shutdownAsked = true;
+    this.notify();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cutoff = true;
+    // Closing with unread bytes aborts the connection, as close(2) does.
+    if (this.#inboxBytes > 0) this.net.transmitReset(this);
+    else if (!this.#finSent) this.net.transmitFin(this, true);
+    this.#finSent = true;
+    this.#drop();
+    // Let the owner see the cut-off connection (a servant removes it).
+    this.notify();
+  }
+
+  reset(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cutoff = true;
+    this.net.transmitReset(this);
+    this.#drop();
+    this.notify();
+  }
+
+  /** @internal The network delivers bytes. */
+  deliverData(bytes: Buffer): void {
+    this.#inbox.push(bytes);
+    this.#inboxBytes += bytes.length;
+    this.notify();
+  }
+
+  /** @internal The network delivers the peer's half-close. */
+  deliverFin(): void {
+    this.#peerEnded = true;
+    this.notify();
+  }
+
+  /** @internal The network reports a failure (reset, refused, timed out). */
+  deliverFailure(error: NetError): void {
+    if (this.#closed) return;
+    this.#failure ??= error;
+    this.incoming -= this.#inboxBytes;
+    this.#inbox = [];
+    this.#inboxHead = 0;
+    this.#inboxBytes = 0;
+    this.notify();
+  }
+
+  /** @internal The network completed the connection. */
+  deliverConnected(local: Address, remote: Address): void {
+    this.#localAddress = local;
+    this.#remoteAddress = remote;
+    this.#connectedFact = true;
+    this.notify();
+  }
+
+  /** @internal Marks an accepted (server-side) endpoint connected at once. */
+  establish(local: Address, remote: Address): void {
+    this.#localAddress = local;
+    this.#remoteAddress = remote;
+    this.#connected = true;
+  }
+
+  /** @internal True while a connect is under way with no answer yet. */
+  get awaitingConnect(): boolean {
+    return !this.#connected && !this.#connectedFact && this.#failure === null && !this.#closed;
+  }
+
+  /** @internal Whether bytes arriving now would be read (else the sender is reset). */
+  get accepting(): boolean {
+    return !this.#closed;
+  }
+
+  /** @internal The host crashed: the endpoint dies with the given error. */
+  kill(error: NetError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cutoff = true;
+    this.#error ??= error;
+    this.#drop();
+    this.notify();
+  }
+
+  /** Forgets the current connection's facts and state, keeping queued bytes (a client reconnecting). */
+  protected forget(): void {
+    this.peer = null;
+    this.incoming = 0;
+    this.windowBlocked = false;
+    this.#inbox = [];
+    this.#inboxHead = 0;
+    this.#inboxBytes = 0;
+    this.#connectedFact = false;
+    this.#peerEnded = false;
+    this.#failure = null;
+    this.#connected = false;
+    this.#rxEnded = false;
+    this.#cutoff = false;
+    this.#closed = false;
+    this.#error = null;
+    this.#shutdownAsked = false;
+    this.#finSent = false;
+    this.#localAddress = null;
+    this.#remoteAddress = null;
+  }
+
+  /** The failure recorded but not yet consumed by a pass. */
+  protected get failure(): NetError | null {
+    return this.#failure;
+  }
+
+  /** True once the connect completed (the fact may not be consumed yet). */
+  protected get connecting(): boolean {
+    return this.#connectedFact;
+  }
+
+  #drop(): void {
+    this.#tx.clear();
+    this.incoming -= this.#inboxBytes;
+    this.#inbox = [];
+    this.#inboxHead = 0;
+    this.#inboxBytes = 0;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,45 @@
+/**
+ * @module
+ * The SimRemoter: one connection accepted by a {@link SimServant} on the
+ * simulated network. Every fact delivered to it marks it ready in its
+ * servant.
+ */
+import { formatAddress } from '../address.js';
+import type { Remoter } from '../connection.js';
+import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
+import type { SimNet } from './sim-net.js';
+
+/** An accepted simulated connection. */
+export class SimRemoter extends SimEndpoint implements Remoter {
+  readonly remoteKey: string;
+  readonly #notify: (remoter: SimRemoter) => void;
+
+  /** Made by the network when a connect reaches a listening servant. */
+  constructor(
+    net: SimNet,
+    host: string,
+    localPort: number,
+    remote: { readonly host: string; readonly port: number },
+    notify: (remoter: SimRemoter) => void,
+    options: SimEndpointOptions,
+  ) {
+    super(net, host, options);
+    this.#notify = notify;
+    this.localPort = localPort;
+    this.establish({ host, port: localPort }, remote);
+    this.remoteKey = formatAddress(remote);
+  }
+
+  protected get logKey(): string {
+    return this.remoteKey;
+  }
+
+  notify(): void {
+    this.#notify(this);
+  }
+
+  override close(): void {
+    super.close();
+    this.net.forget(this);
+  }
+}

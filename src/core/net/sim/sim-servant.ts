@@ -1,0 +1,139 @@
+/**
+ * @module
+ * The SimServant: a {@link Servant} listening on a host of a {@link SimNet},
+ * with the same behaviour as the {@link NetServant}: opening completes in the
+ * next serviceConnects, a taken port fails with EADDRINUSE, port 0 picks a
+ * free port, accepted connections wait in a queue until serviceConnects.
+ */
+import { checkOptions } from '../../options.js';
+import type { Tymth } from '../../tymist.js';
+import { checkAddress, type Address } from '../address.js';
+import { BaseServant } from '../base-servant.js';
+import { netError, type NetError } from '../net-error.js';
+import type { WireLog } from '../wire-log.js';
+import type { SimEndpoint } from './sim-endpoint.js';
+import type { SimNet } from './sim-net.js';
+import { SimRemoter } from './sim-remoter.js';
+
+/** Options of a {@link SimServant}. */
+export interface SimServantOptions {
+  /** The network to listen on. */
+  readonly net: SimNet;
+  /** Host name to listen on (default 'server'). */
+  readonly host?: string;
+  /** Port to listen on; 0 picks a free one (default 0). */
+  readonly port?: number;
+  /** Tyme closure for idle timers (default: the network's). */
+  readonly tymth?: Tymth;
+  /** Idle timeout in seconds of tyme for each remoter (default 0: never). */
+  readonly tymeout?: number;
+  /** Receive high-water mark per remoter in bytes (default 256 KiB). */
+  readonly highWater?: number;
+  /** Wire log hook given to every remoter. */
+  readonly wireLog?: WireLog | null;
+}
+
+const KNOWN = ['net', 'host', 'port', 'tymth', 'tymeout', 'highWater', 'wireLog'];
+
+/** A simulated listening endpoint. */
+export class SimServant extends BaseServant<SimRemoter> {
+  readonly net: SimNet;
+  readonly #configured: Address;
+  readonly #highWater: number | undefined;
+  #address: Address;
+  #listening = false;
+  #opening: number | NetError | null = null;
+  #opened = false;
+  #error: NetError | null = null;
+  #accepted: SimRemoter[] = [];
+
+  constructor(options: SimServantOptions) {
+    checkOptions('SimServant', options, KNOWN);
+    super('SimServant', options.tymth ?? options.net.tymth ?? undefined, options.tymeout, options.wireLog);
+    this.net = options.net;
+    this.#configured = checkAddress('SimServant', { host: options.host ?? 'server', port: options.port ?? 0 });
+    this.#address = this.#configured;
+    this.#highWater = options.highWater;
+  }
+
+  get address(): Address {
+    return this.#address;
+  }
+
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  get error(): NetError | null {
+    return this.#error;
+  }
+
+  reopen(): void {
+    this.close();
+    const result = this.net.listen(this, this.#configured.host, this.#configured.port);
+    this.#opening = result;
+    if (typeof result === 'number') {
+      this.#listening = true;
+      this.#address = { host: this.#configured.host, port: result };
+    }
+    this.waker?.();
+  }
+
+  override close(): void {
+    if (this.#listening) this.net.unlisten(this, this.#address.host, this.#address.port);
+    for (const remoter of this.#accepted) remoter.close();
+    this.#accepted = [];
+    super.close();
+    this.#listening = false;
+    this.#opening = null;
+    this.#opened = false;
+    this.#error = null;
+    this.#address = this.#configured;
+  }
+
+  serviceConnects(): void {
+    this.net.advance();
+    const opening = this.#opening;
+    if (opening !== null) {
+      this.#opening = null;
+      if (typeof opening === 'number') this.#opened = true;
+      else this.#error = opening;
+    }
+    if (this.#accepted.length === 0) return;
+    const accepted = this.#accepted;
+    this.#accepted = [];
+    for (const remoter of accepted) this.admit(remoter);
+  }
+
+  override serviceReceives(): void {
+    this.net.advance();
+    super.serviceReceives();
+  }
+
+  /** Also due when the network has an event scheduled: deliveries do not wake a virtual Doist. */
+  override nextDue(): number {
+    return Math.min(super.nextDue(), this.net.nextEventTyme());
+  }
+
+  /** @internal The network hands over a connect that reached this servant. */
+  acceptFrom(client: SimEndpoint, port: number): SimRemoter {
+    const options = { ...(this.#highWater !== undefined && { highWater: this.#highWater }), ...(this.tymth !== null && { tymth: this.tymth }) };
+    const remoter = new SimRemoter(this.net, this.#address.host, port, { host: client.host, port: client.localPort }, this.mark, options);
+    this.#accepted.push(remoter);
+    this.waker?.();
+    return remoter;
+  }
+
+  /** @internal The host crashed: stop listening until it restarts. */
+  suspend(): void {
+    this.#opened = false;
+    this.#error = netError('ECONNABORTED', 'listen', 'host crashed');
+  }
+
+  /** @internal The host restarted: listening again on the same port. */
+  resume(): void {
+    this.#error = null;
+    this.#opening = this.#address.port;
+    this.waker?.();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * @module
+ * The simulated network's trace: every event (listen, connect, accept,
+ * refuse, send, deliver, park, fin, close, reset, timeout, fault) with its
+ * tyme. The digest is a running 64-bit hash over every event's fields, so two
+ * runs agree on it exactly when they produced the same events in the same
+ * order at the same tymes: the check that a seed reproduces a run. Keeping
+ * the events themselves is optional (long runs keep only the digest).
+ */
+
+/** The kinds of traced events. */
+export const SimTraceKind = {
+  listen: 1,
+  unlisten: 2,
+  connect: 3,
+  accept: 4,
+  refuse: 5,
+  connected: 6,
+  send: 7,
+  deliver: 8,
+  park: 9,
+  fin: 10,
+  close: 11,
+  reset: 12,
+  timeout: 13,
+  fault: 14,
+  drop: 15,
+} as const;
+
+/** One traced event kind name. */
+export type SimTraceKindName = keyof typeof SimTraceKind;
+
+/** One traced event. */
+export interface SimTraceEvent {
+  /** Tyme in seconds when it happened. */
+  readonly tyme: number;
+  readonly kind: SimTraceKindName;
+  /** Connection number (0 for events not tied to a connection). */
+  readonly conn: number;
+  /** Host the event comes from (the sender, the listener, the faulted host). */
+  readonly from: string;
+  /** Host the event goes to ('' when there is none). */
+  readonly to: string;
+  /** Payload bytes (data events), else 0. */
+  readonly bytes: number;
+  /** Extra words for faults and failures ('' otherwise). */
+  readonly detail: string;
+}
+
+/** A host as the trace sees it: its name and a stable number. */
+export interface TracedHost {
+  readonly name: string;
+  readonly id: number;
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** Events plus their running digest. */
+export class SimTrace {
+  /** The events, oldest first, when kept (see the constructor). */
+  readonly events: SimTraceEvent[] = [];
+  readonly #keep: boolean;
+  #h1 = 0x811c9dc5;
+  #h2 = 0x9747b28c;
+  #count = 0;
+
+  /** With `keep` false only the digest and count are kept. */
+  constructor(keep = true) {
+    this.#keep = keep;
+  }
+
+  /** Number of events recorded. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Records one event. Hosts come with a stable number (their order of
+   * first use) so the digest need not hash their names on every event.
+   */
+  record(tyme: number, kind: SimTraceKindName, conn: number, from: TracedHost, to: TracedHost | null, bytes: number, detail = ''): void {
+    this.#count += 1;
+    scratch.setFloat64(0, tyme);
+    this.#mix(scratch.getUint32(0));
+    this.#mix(scratch.getUint32(4));
+    this.#mix(SimTraceKind[kind]);
+    this.#mix(conn);
+    this.#mix(bytes);
+    this.#mix(from.id);
+    this.#mix(to === null ? 0 : to.id);
+    if (detail !== '') this.#mixText(detail);
+    if (this.#keep) this.events.push({ tyme, kind, conn, from: from.name, to: to === null ? '' : to.name, bytes, detail });
+  }
+
+  /** A 16-hex-digit digest of every event so far. */
+  digest(): string {
+    const hex = (value: number): string => (value >>> 0).toString(16).padStart(8, '0');
+    return hex(this.#h1) + hex(this.#h2);
+  }
+
+  #mix(value: number): void {
+    this.#h1 = Math.imul(this.#h1 ^ value, 0x01000193);
+    this.#h2 = Math.imul(this.#h2 ^ (value >>> 0), 0x5bd1e995);
+    this.#h2 ^= this.#h2 >>> 15;
+  }
+
+  #mixText(text: string): void {
+    this.#mix(text.length);
+    for (let i = 0; i < text.length; i++) this.#mix(text.charCodeAt(i));
+  }
+}
