@@ -7,7 +7,9 @@
  * every event.
  *
  * The ready set holds only remoters with something to do; after the sends of
- * a pass, a remoter leaves it unless it is still busy, cut off or expired.
+ * a pass, a remoter leaves it unless it is still busy, paused (its reader
+ * has yet to consume), cut off or expired. Busy and paused remoters make the
+ * servant due on the next pass; idle ones cost nothing.
  * Idle deadlines sit in a min-heap keyed by stop tyme; a deadline that was
  * pushed back by traffic is re-queued when its old entry comes up, so
  * refreshing costs nothing and a pass touches only due remoters.
@@ -23,8 +25,10 @@ import type { WireLog } from './wire-log.js';
 
 /** A remoter as a servant sees it: with a `busy` flag for work still pending in its buffers. */
 export interface ServedRemoter extends Remoter {
-  /** True while the remoter holds facts or bytes a pass must still handle. */
+  /** True while the remoter holds facts or bytes a pass must still handle now. */
   readonly busy: boolean;
+  /** True while reading waits for the reader to consume rxQueue: kept ready, but not due. */
+  readonly paused: boolean;
 }
 
 /** Shared servant machinery; see the module note. */
@@ -99,7 +103,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
       remoter.serviceSends();
       // Its tymeout may have changed during the pass: make sure its deadline is queued.
       this.#schedule(remoter);
-      if (!remoter.busy && !remoter.cutoff && !remoter.expired) this.ready.delete(remoter);
+      if (!remoter.busy && !remoter.paused && !remoter.cutoff && !remoter.expired) this.ready.delete(remoter);
     }
   }
 
@@ -121,7 +125,9 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
 
   nextDue(): number {
     for (const remoter of this.ready) {
-      if (remoter.busy) return this.#tymth?.() ?? 0;
+      // A paused remoter waits for a reader that may live in another doer:
+      // poll it every pass until it reads, rather than sleep past it.
+      if (remoter.busy || remoter.paused) return this.#tymth?.() ?? 0;
     }
     return this.#deadlines.peekKey();
   }

@@ -122,11 +122,15 @@ export abstract class NetConnection implements Connection {
     return this.#tymeout > 0 && this.tymer.expired;
   }
 
+  /** True while reading is paused because the reader has not consumed rxQueue. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   /** True while the connection has facts or bytes a pass must still handle. */
   get busy(): boolean {
     return (
       this.#inboxBytes > 0 ||
-      this.#paused ||
       (this.#txBytes > 0 && !this.#blocked && !this.#cutoff) ||
       (this.#shutdownAsked && !this.#shutdownSent && !this.#cutoff) ||
       (this.#peerEnded && !this.#rxEnded) ||
@@ -171,6 +175,11 @@ export abstract class NetConnection implements Connection {
       this.#cutoff = true;
     }
     if (this.#socketClosed && !this.#cutoff) this.#cutoff = true;
+    this.#resumeIfRead();
+  }
+
+  /** Resumes reading once the reader consumed rxQueue below half the high-water mark. */
+  #resumeIfRead(): void {
     if (this.#paused && this.rxQueue.length < this.#highWater / 2 && this.#socket !== null && !this.#cutoff) {
       this.#paused = false;
       this.#socket.resume();
@@ -178,6 +187,8 @@ export abstract class NetConnection implements Connection {
   }
 
   serviceSends(): void {
+    // The reader may have consumed during this pass: resume reading now rather than next pass.
+    this.#resumeIfRead();
     const socket = this.#socket;
     if (socket === null || this.#cutoff || this.#closed || !this.sendable) return;
     if (this.#txBytes > 0 && !this.#blocked) {
@@ -265,7 +276,10 @@ export abstract class NetConnection implements Connection {
       socket.off('end', this.#onEnd);
       socket.off('close', this.#onClose);
       socket.off('drain', this.#onDrain);
-      // Keep an error listener: a late error on a discarded socket must not crash the process.
+      // A late error on a discarded socket must neither crash the process nor
+      // count against the next connection: swap in a listener that drops it.
+      socket.off('error', this.#onError);
+      socket.on('error', noop);
       socket.destroy();
     }
     this.#socket = null;
@@ -335,3 +349,5 @@ export abstract class NetConnection implements Connection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function noop(): void {}

@@ -119,12 +119,8 @@ export class SimClient extends SimEndpoint implements Client {
     this.serviceReceives();
   }
 
+  /** Always due, as a SimServant: the network advances only when serviced. */
   nextDue(): number {
-    const tymth = this.tymer.tymth;
-    if (tymth === null) return Infinity;
-    if (this.busy) return tymth();
-    let due = Math.min(this.net.nextEventTyme(), this.tymeout > 0 ? this.tymer.stopTyme : Infinity);
-    if (this.#waiting) due = Math.min(due, this.#redo.stopTyme);
-    return due;
+    return this.tymer.tymth?.() ?? 0;
   }
 }

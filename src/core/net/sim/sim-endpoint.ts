@@ -140,10 +140,15 @@ export abstract class SimEndpoint implements Connection {
     return this.#connected && !this.#cutoff;
   }
 
+  /** True while unread bytes wait in the inbox because rxQueue is at its high-water mark. */
+  get paused(): boolean {
+    return this.#inboxBytes > 0 && this.rxQueue.length >= this.#highWater;
+  }
+
   /** True while the endpoint holds facts or bytes a pass must still handle. */
   get busy(): boolean {
     return (
-      this.#inboxBytes > 0 ||
+      (this.#inboxBytes > 0 && this.rxQueue.length < this.#highWater) ||
       this.#connectedFact ||
       (this.#peerEnded && !this.#rxEnded) ||
       (this.#failure !== null && !this.#cutoff) ||

@@ -92,6 +92,8 @@ const ParcelKind = { syn: 0, synack: 1, refuse: 2, data: 3, fin: 4, rst: 5 } as 
 type ParcelKind = (typeof ParcelKind)[keyof typeof ParcelKind];
 
 interface Parcel {
+  /** Tyme the parcel arrives (set when scheduled). */
+  at: number;
   readonly kind: ParcelKind;
   readonly link: Link;
   readonly conn: number;
@@ -147,7 +149,11 @@ export class SimNet extends Tymee {
     this.trace = new SimTrace(options.keepTrace ?? true);
   }
 
-  /** Processes every event due at the current tyme, in order. Service calls do this first. */
+  /**
+   * Processes every event due at the current tyme, in order. Service calls do
+   * this first. The trace records each parcel at its own arrival tyme, which
+   * may lie between two passes.
+   */
   advance(): void {
     if (this.#advancing) return;
     this.#advancing = true;
@@ -316,7 +322,7 @@ export class SimNet extends Tymee {
       return port;
     }
     host.endpoints.add(client);
-    this.#send({ kind: ParcelKind.syn, link: this.#link(host, target), conn, from: client, to: null, port: targetPort, bytes: null }, client);
+    this.#send({ at: 0, kind: ParcelKind.syn, link: this.#link(host, target), conn, from: client, to: null, port: targetPort, bytes: null }, client);
     this.at(this.tyme + this.connectTymeout, () => {
       if (client.conn === conn && client.awaitingConnect) {
         this.trace.record(this.tyme, 'timeout', conn, host, target, 0, 'connect');
@@ -339,7 +345,7 @@ export class SimNet extends Tymee {
     this.stats.sent += 1;
     const link = this.#link(this.#host(sender.host), this.#host(peer.host));
     this.trace.record(this.tyme, 'send', sender.conn, link.from, link.to, bytes.length);
-    this.#send({ kind: ParcelKind.data, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes }, sender);
+    this.#send({ at: 0, kind: ParcelKind.data, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes }, sender);
   }
 
   /** @internal Sends a half-close (or, with `closing`, the FIN of a close) to the peer. */
@@ -348,7 +354,7 @@ export class SimNet extends Tymee {
     if (peer === null) return;
     const link = this.#link(this.#host(sender.host), this.#host(peer.host));
     this.trace.record(this.tyme, closing ? 'close' : 'fin', sender.conn, link.from, link.to, 0);
-    this.#send({ kind: ParcelKind.fin, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
+    this.#send({ at: 0, kind: ParcelKind.fin, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
   }
 
   /** @internal Sends a reset to the peer. */
@@ -357,7 +363,7 @@ export class SimNet extends Tymee {
     if (peer === null) return;
     const link = this.#link(this.#host(sender.host), this.#host(peer.host));
     this.trace.record(this.tyme, 'reset', sender.conn, link.from, link.to, 0);
-    this.#send({ kind: ParcelKind.rst, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
+    this.#send({ at: 0, kind: ParcelKind.rst, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
   }
 
   /** @internal Forgets an endpoint that closed for good (a removed remoter, a closed client). */
@@ -380,6 +386,7 @@ export class SimNet extends Tymee {
     if (this.jitter > 0) arrival += this.jitter * this.prng.next();
     if (arrival < sender.lastArrival) arrival = sender.lastArrival;
     sender.lastArrival = arrival;
+    parcel.at = arrival;
     this.#events.push(arrival, parcel);
   }
 
@@ -387,7 +394,7 @@ export class SimNet extends Tymee {
     const link = parcel.link;
     if (link.held || link.cut) {
       link.parked.push(parcel);
-      this.trace.record(this.tyme, 'park', parcel.conn, link.from, link.to, parcel.bytes?.length ?? 0);
+      this.trace.record(parcel.at, 'park', parcel.conn, link.from, link.to, parcel.bytes?.length ?? 0);
       return;
     }
     const to = parcel.to;
@@ -397,13 +404,13 @@ export class SimNet extends Tymee {
         return;
       case ParcelKind.synack:
         if (to !== null && to.conn === parcel.conn && to.accepting) {
-          this.trace.record(this.tyme, 'connected', parcel.conn, link.from, link.to, 0);
+          this.trace.record(parcel.at, 'connected', parcel.conn, link.from, link.to, 0);
           to.deliverConnected({ host: to.host, port: to.localPort }, { host: link.from.name, port: parcel.port });
         }
         return;
       case ParcelKind.refuse:
         if (to !== null && to.conn === parcel.conn) {
-          this.trace.record(this.tyme, 'refuse', parcel.conn, link.from, link.to, parcel.port);
+          this.trace.record(parcel.at, 'refuse', parcel.conn, link.from, link.to, parcel.port);
           to.deliverFailure(netError('ECONNREFUSED', 'connect', `${link.from.name}:${parcel.port}`));
         }
         return;
@@ -412,26 +419,26 @@ export class SimNet extends Tymee {
         if (to === null || to.conn !== parcel.conn) return;
         if (!to.accepting || !link.to.up) {
           to.incoming -= bytes.length;
-          this.trace.record(this.tyme, 'drop', parcel.conn, link.from, link.to, bytes.length);
+          this.trace.record(parcel.at, 'drop', parcel.conn, link.from, link.to, bytes.length);
           // Bytes for a closed socket: the kernel answers with a reset.
           if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.accepting) this.transmitReset(to);
           return;
         }
         this.stats.delivered += 1;
         this.stats.bytesDelivered += bytes.length;
-        this.trace.record(this.tyme, 'deliver', parcel.conn, link.from, link.to, bytes.length);
+        this.trace.record(parcel.at, 'deliver', parcel.conn, link.from, link.to, bytes.length);
         to.deliverData(bytes);
         return;
       }
       case ParcelKind.fin:
         if (to !== null && to.conn === parcel.conn && to.accepting) {
-          this.trace.record(this.tyme, 'deliver', parcel.conn, link.from, link.to, 0, 'fin');
+          this.trace.record(parcel.at, 'deliver', parcel.conn, link.from, link.to, 0, 'fin');
           to.deliverFin();
         }
         return;
       case ParcelKind.rst:
         if (to !== null && to.conn === parcel.conn) {
-          this.trace.record(this.tyme, 'deliver', parcel.conn, link.from, link.to, 0, 'reset');
+          this.trace.record(parcel.at, 'deliver', parcel.conn, link.from, link.to, 0, 'reset');
           to.deliverFailure(netError('ECONNRESET', 'read', 'connection reset by peer'));
         }
         return;
@@ -444,13 +451,13 @@ export class SimNet extends Tymee {
     if (client.conn !== parcel.conn) return;
     const host = link.to;
     if (!host.up) {
-      this.trace.record(this.tyme, 'drop', parcel.conn, link.from, host, 0, 'host down');
+      this.trace.record(parcel.at, 'drop', parcel.conn, link.from, host, 0, 'host down');
       return;
     }
     const servant = host.listeners.get(parcel.port);
     const back = this.#link(host, link.from);
     if (servant === undefined || host.refuseAll || host.refused.has(parcel.port)) {
-      this.#send({ kind: ParcelKind.refuse, link: back, conn: parcel.conn, from: client, to: client, port: parcel.port, bytes: null }, client);
+      this.#send({ at: 0, kind: ParcelKind.refuse, link: back, conn: parcel.conn, from: client, to: client, port: parcel.port, bytes: null }, client);
       return;
     }
     const remoter = servant.acceptFrom(client, parcel.port);
@@ -458,8 +465,8 @@ export class SimNet extends Tymee {
     remoter.peer = client;
     client.peer = remoter;
     host.endpoints.add(remoter);
-    this.trace.record(this.tyme, 'accept', parcel.conn, host, link.from, parcel.port);
-    this.#send({ kind: ParcelKind.synack, link: back, conn: parcel.conn, from: remoter, to: client, port: parcel.port, bytes: null }, remoter);
+    this.trace.record(parcel.at, 'accept', parcel.conn, host, link.from, parcel.port);
+    this.#send({ at: 0, kind: ParcelKind.synack, link: back, conn: parcel.conn, from: remoter, to: client, port: parcel.port, bytes: null }, remoter);
   }
 
   #unblock(link: Link, flag: 'held' | 'cut'): void {

@@ -110,9 +110,13 @@ export class SimServant extends BaseServant<SimRemoter> {
     super.serviceReceives();
   }
 
-  /** Also due when the network has an event scheduled: deliveries do not wake a virtual Doist. */
+  /**
+   * Always due: the simulated network advances only when its servants and
+   * clients are serviced, so they run on every pass (a virtual Doist recurs
+   * every tock anyway; pacing only saves CPU in real time).
+   */
   override nextDue(): number {
-    return Math.min(super.nextDue(), this.net.nextEventTyme());
+    return this.tymth?.() ?? 0;
   }
 
   /** @internal The network hands over a connect that reached this servant. */
