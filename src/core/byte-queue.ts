@@ -22,6 +22,9 @@ export class ByteQueue {
   /** Bytes of the head chunk already consumed. */
   #offset = 0;
   #length = 0;
+  /** Cursor cache: the chunk index and queue index of its first unconsumed byte, from the last lookup. */
+  #cursorChunk = 0;
+  #cursorBase = 0;
 
   /** Number of bytes queued. */
   get length(): number {
@@ -38,12 +41,33 @@ export class ByteQueue {
   /** The byte at `index` (0 = the oldest queued byte), or -1 past the end. */
   at(index: number): number {
     if (index < 0 || index >= this.#length) return -1;
-    let position = index + this.#offset;
-    for (let i = this.#head; ; i++) {
-      const chunk = this.#chunks[i]!;
-      if (position < chunk.length) return chunk[position]!;
-      position -= chunk.length;
+    const i = this.#locate(index);
+    const skip = i === this.#head ? this.#offset : 0;
+    return this.#chunks[i]![skip + index - this.#cursorBase]!;
+  }
+
+  /**
+   * The index of the chunk holding queue index `index` (< length), leaving
+   * the cursor on it. Lookups moving forward start from the cursor, so
+   * scanning a queue of many small chunks stays linear.
+   */
+  #locate(index: number): number {
+    let i = this.#cursorChunk;
+    let base = this.#cursorBase;
+    if (i < this.#head || index < base) {
+      i = this.#head;
+      base = 0;
     }
+    for (;;) {
+      const chunk = this.#chunks[i]!;
+      const size = chunk.length - (i === this.#head ? this.#offset : 0);
+      if (index < base + size) break;
+      base += size;
+      i += 1;
+    }
+    this.#cursorChunk = i;
+    this.#cursorBase = base;
+    return i;
   }
 
   /**
@@ -54,8 +78,10 @@ export class ByteQueue {
     const needle = typeof pattern === 'number' ? pattern : pattern.length === 1 ? pattern[0]! : pattern;
     if (typeof needle !== 'number' && needle.length === 0) return Math.min(Math.max(from, 0), this.#length);
     if (from < 0) from = 0;
-    let base = 0; // queue index of the current chunk's first unconsumed byte
-    for (let i = this.#head; i < this.#chunks.length; i++) {
+    if (from >= this.#length) return -1;
+    const first = this.#locate(from);
+    let base = this.#cursorBase; // queue index of the current chunk's first unconsumed byte
+    for (let i = first; i < this.#chunks.length; i++) {
       const chunk = this.#chunks[i]!;
       const skip = i === this.#head ? this.#offset : 0;
       const size = chunk.length - skip;
@@ -111,6 +137,9 @@ export class ByteQueue {
       this.#head += 1;
     }
     this.#offset = remaining;
+    // Queue indexes shift down by `count`: reset the cursor to the head.
+    this.#cursorChunk = this.#head;
+    this.#cursorBase = 0;
     this.#compact();
   }
 
@@ -145,6 +174,8 @@ export class ByteQueue {
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;
+    this.#cursorChunk = 0;
+    this.#cursorBase = 0;
   }
 
   #matchesAt(index: number, needle: Uint8Array): boolean {
@@ -166,9 +197,11 @@ export class ByteQueue {
     if (this.#head === this.#chunks.length) {
       this.#chunks.length = 0;
       this.#head = 0;
+      this.#cursorChunk = 0;
     } else if (this.#head >= 32 && this.#head * 2 >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;
+      this.#cursorChunk = 0;
     }
   }
 }
