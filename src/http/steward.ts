@@ -66,9 +66,14 @@ export class Steward {
     remoter.tymeout = server.keepAliveTymeout;
   }
 
-  /** True while a response is being poured over several passes: the server runs this steward every pass. */
+  /**
+   * True while a response is being poured over several passes, or while a
+   * closing connection waits only for its last bytes to be written: the
+   * server runs this steward every pass.
+   */
   get busy(): boolean {
-    return this.#responder !== null && !this.done;
+    if (this.done) return false;
+    return this.#responder !== null || (this.#shutdown && this.remoter.rxEnded);
   }
 
   /** Tyme of this steward's next deadline (header read, linger), or Infinity. */
@@ -241,11 +246,15 @@ export class Steward {
     return false;
   }
 
-  /** After our half-close: discard input until the peer closes or the linger tymeout passes. */
+  /**
+   * After our half-close: discard input until our last bytes are written and
+   * the peer closed too, or until the linger tymeout passes.
+   */
   #linger(): void {
     const remoter = this.remoter;
     if (remoter.rxQueue.length > 0) remoter.rxQueue.clear();
-    if (remoter.rxEnded || remoter.cutoff || this.#lingerTymer.expired) {
+    const expired = this.#lingerTymer.expired;
+    if (remoter.cutoff || expired || (remoter.rxEnded && remoter.txPending === 0)) {
       remoter.close();
       this.done = true;
     }

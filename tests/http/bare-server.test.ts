@@ -1,0 +1,289 @@
+/**
+ * The BareServer on the simulated network: persistence, pipelining, HEAD,
+ * 100-continue, HTTP/1.0, timeouts at their tyme, slowloris, resets, slow
+ * readers, errors and contained faults. Tyme is virtual: every deadline is
+ * checked against the tyme it fired at.
+ */
+import test from 'ava';
+import { httpWorld, header } from '../helpers/http-client.js';
+import { Steward } from '../../src/http/steward.js';
+import type { Request } from '../../src/http/request.js';
+import type { Responder } from '../../src/http/responder.js';
+import { CustomResponder } from '../../src/http/custom-responder.js';
+import { HioError } from '../../src/core/errors.js';
+import { BareServer } from '../../src/http/bare-server.js';
+
+const GET = (path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: server\r\n${extra}\r\n`;
+const echoOf = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+
+test('BareServer keeps a connection alive across requests', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(GET('/one')));
+  t.true(world.run(1, () => reader.responses.length === 1));
+  client.tx(Buffer.from(GET('/two')));
+  t.true(world.run(1, () => reader.responses.length === 2));
+  t.deepEqual(reader.responses.map((response) => echoOf(response.body)['path']), ['/one', '/two']);
+  t.false(client.rxEnded);
+  t.is(world.server.stewards.size, 1);
+  const first = reader.responses[0]!;
+  t.is(first.status, 200);
+  t.is(header(first, 'content-type'), 'application/json; charset=utf-8');
+  t.is(header(first, 'server'), 'hio-ts');
+  t.is(header(first, 'date'), 'Thu, 01 Jan 2026 00:00:00 GMT');
+  t.is(header(first, 'connection'), undefined);
+});
+
+test('BareServer answers pipelined requests in order, parsing ahead', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client(['GET', 'POST', 'HEAD', 'GET']);
+  client.tx(Buffer.from(`${GET('/1')}POST /2 HTTP/1.1\r\nHost: server\r\nContent-Length: 3\r\n\r\nabcHEAD /3 HTTP/1.1\r\nHost: server\r\n\r\n${GET('/4')}`));
+  t.true(world.run(1, () => reader.responses.length === 4));
+  const paths = reader.responses.map((response) => (response.body.length > 0 ? echoOf(response.body)['path'] : 'head'));
+  t.deepEqual(paths, ['/1', '/2', 'head', '/4']);
+  t.is(echoOf(reader.responses[1]!.body)['body'], 'abc');
+});
+
+test('BareServer answers HEAD with the headers of GET and no body', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client(['HEAD', 'GET']);
+  client.tx(Buffer.from(`HEAD / HTTP/1.1\r\nHost: server\r\n\r\n${GET()}`));
+  t.true(world.run(1, () => reader.responses.length === 2));
+  const [head, get] = reader.responses;
+  t.is(head!.body.length, 0);
+  t.true(Number(header(head!, 'content-length')) > 0);
+  t.is(echoOf(get!.body)['method'], 'GET');
+});
+
+test('BareServer sends 100 Continue before the body when asked, and only then', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('POST / HTTP/1.1\r\nHost: server\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n'));
+  world.run(0.5);
+  const sent = world.net.trace.events.filter((event) => event.kind === 'send' && event.from === 'server');
+  t.is(sent.length, 1, 'the interim response went out before any body byte');
+  t.is(reader.responses.length, 0);
+  client.tx(Buffer.from('hello'));
+  t.true(world.run(1, () => reader.responses.length === 1));
+  t.deepEqual(reader.responses[0]!.interim, [100]);
+  t.is(echoOf(reader.responses[0]!.body)['body'], 'hello');
+  // Body sent along with the head: no interim response needed.
+  client.tx(Buffer.from('POST / HTTP/1.1\r\nHost: server\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok'));
+  t.true(world.run(1, () => reader.responses.length === 2));
+  t.deepEqual(reader.responses[1]!.interim, []);
+});
+
+test('BareServer refuses a body over the limit with 413 instead of 100 Continue', (t) => {
+  const world = httpWorld({ limits: { maxBodyBytes: 10 } });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('POST / HTTP/1.1\r\nHost: server\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n'));
+  t.true(world.run(1, () => reader.responses.length === 1 && client.rxEnded));
+  t.is(reader.responses[0]!.status, 413);
+  t.deepEqual(reader.responses[0]!.interim, []);
+  t.is(header(reader.responses[0]!, 'connection'), 'close');
+});
+
+test('BareServer closes an HTTP/1.0 connection after its response, and keeps one that asked for keep-alive', (t) => {
+  const world = httpWorld();
+  const plain = world.client();
+  plain.client.tx(Buffer.from('GET / HTTP/1.0\r\n\r\nGET /never HTTP/1.0\r\n\r\n'));
+  t.true(world.run(1, () => plain.client.rxEnded));
+  t.is(plain.reader.responses.length, 1);
+  t.is(header(plain.reader.responses[0]!, 'connection'), 'close');
+  t.is(echoOf(plain.reader.responses[0]!.body)['version'], 'HTTP/1.0');
+  const kept = world.client();
+  kept.client.tx(Buffer.from('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'));
+  t.true(world.run(1, () => kept.reader.responses.length === 1));
+  t.is(header(kept.reader.responses[0]!, 'connection'), 'keep-alive');
+  kept.client.tx(Buffer.from('GET /again HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'));
+  t.true(world.run(1, () => kept.reader.responses.length === 2));
+  t.false(kept.client.rxEnded);
+});
+
+test('BareServer closes after a response to Connection: close and answers nothing pipelined after it', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(`${GET('/last', 'Connection: close\r\n')}${GET('/ignored')}`));
+  t.true(world.run(1, () => client.rxEnded));
+  t.is(reader.responses.length, 1);
+  t.is(header(reader.responses[0]!, 'connection'), 'close');
+  t.true(world.run(3, () => world.server.stewards.size === 0));
+});
+
+test('BareServer closes an idle keep-alive connection exactly at its tymeout', (t) => {
+  const world = httpWorld({ keepAliveTymeout: 2 });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(GET()));
+  t.true(world.run(1, () => reader.responses.length === 1));
+  const lastSend = world.net.trace.events.filter((event) => event.kind === 'send' && event.from === 'server').at(-1)!;
+  t.true(world.run(5, () => client.rxEnded));
+  const close = world.net.trace.events.find((event) => event.kind === 'close' && event.from === 'server')!;
+  // The idle timer restarts on the pass that sent the response; the pass at or after +2 s closes.
+  t.true(close.tyme >= lastSend.tyme + 2, `closed at ${close.tyme}, last traffic ${lastSend.tyme}`);
+  t.true(close.tyme < lastSend.tyme + 2 + world.doist.tock * 2, `closed at ${close.tyme}`);
+  t.is(world.server.stewards.size, 0);
+});
+
+test('BareServer answers a slowloris with 408 at the header deadline and closes', (t) => {
+  const world = httpWorld({ headerTymeout: 3, keepAliveTymeout: 100 });
+  const { client, reader } = world.client();
+  const head = GET();
+  let sent = 0;
+  let firstByteAt = -1;
+  t.true(
+    world.run(10, () => {
+      if (sent < head.length && world.doist.tyme >= sent * 0.5) {
+        if (firstByteAt < 0) firstByteAt = world.doist.tyme;
+        client.tx(Buffer.from(head[sent]!));
+        sent += 1;
+      }
+      return reader.responses.length === 1 && client.rxEnded;
+    }),
+  );
+  t.is(reader.responses[0]!.status, 408);
+  t.true(sent < head.length, 'the head never completed');
+  const answer = world.net.trace.events.find((event) => event.kind === 'send' && event.from === 'server')!;
+  // The deadline runs from the pass that saw the first byte (one latency after it was sent).
+  t.true(answer.tyme >= firstByteAt + 3, `answered at ${answer.tyme}`);
+  t.true(answer.tyme <= firstByteAt + 3 + 0.25, `answered at ${answer.tyme}`);
+});
+
+test('BareServer forgets a connection reset in the middle of a body', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('POST / HTTP/1.1\r\nHost: server\r\nContent-Length: 1000\r\n\r\npartial'));
+  t.true(world.run(1, () => world.server.stewards.size === 1 && [...world.server.stewards.values()][0]!.requestant.bodyReceived > 0));
+  client.reset();
+  t.true(world.run(1, () => world.server.stewards.size === 0 && world.server.servant.remoters.size === 0));
+  t.is(reader.responses.length, 0);
+  t.is(world.server.faults, 0);
+});
+
+test('BareServer serves a client that reads slowly without holding more than a response or two in memory', (t) => {
+  const world = httpWorld({ highWater: 64 * 1024 }, { window: 16 * 1024 });
+  const { client, reader, read } = world.client([], false);
+  const body = 'x'.repeat(200 * 1024);
+  const request = `POST / HTTP/1.1\r\nHost: server\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  client.tx(Buffer.from(request.repeat(5)));
+  let peak = 0;
+  t.true(
+    world.run(200, () => {
+      const remoter = [...world.server.servant.remoters.values()][0];
+      if (remoter !== undefined) peak = Math.max(peak, remoter.txPending);
+      // Read at most 8 KiB per pass: a slow reader.
+      if (client.rxQueue.length > 0) reader.push(client.rxQueue.take(Math.min(8192, client.rxQueue.length)));
+      return reader.responses.length === 5;
+    }),
+  );
+  read();
+  t.true(reader.responses.every((response) => echoOf(response.body)['body'] === body));
+  // One echo of a 200 KiB body is about 200 KiB of JSON; never were three queued at once.
+  t.true(peak < 2.5 * reader.responses[0]!.body.length, `peak ${peak}`);
+});
+
+test('BareServer answers a half-closed client before closing', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(GET('/bye')));
+  client.shutdownSend();
+  t.true(world.run(2, () => client.rxEnded));
+  t.is(reader.responses.length, 1);
+  t.is(echoOf(reader.responses[0]!.body)['path'], '/bye');
+  t.true(world.run(2, () => world.server.stewards.size === 0));
+});
+
+test('BareServer answers a bad request with 400, Connection: close, and nothing after it', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(`GET / HTTP/1.1\r\nHost : server\r\n\r\n${GET()}`));
+  t.true(world.run(2, () => client.rxEnded));
+  t.is(reader.responses.length, 1);
+  t.is(reader.responses[0]!.status, 400);
+  t.is(header(reader.responses[0]!, 'connection'), 'close');
+  t.is(reader.responses[0]!.body.toString(), '400 Bad Request\n');
+});
+
+test('BareServer answers earlier pipelined requests before the error that ends the connection', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(`${GET('/fine')}GARBAGE\r\n\r\n`));
+  t.true(world.run(2, () => client.rxEnded));
+  t.deepEqual(reader.responses.map((response) => response.status), [200, 400]);
+});
+
+test('BareServer answers 501 for methods it does not implement and 505 for other versions', (t) => {
+  const world = httpWorld({ methods: ['GET'] });
+  const first = world.client();
+  first.client.tx(Buffer.from('POST / HTTP/1.1\r\nHost: server\r\nContent-Length: 2\r\n\r\nno'));
+  const second = world.client();
+  second.client.tx(Buffer.from('GET / HTTP/2.0\r\nHost: server\r\n\r\n'));
+  t.true(world.run(2, () => first.client.rxEnded && second.client.rxEnded));
+  t.is(first.reader.responses[0]!.status, 501);
+  t.is(second.reader.responses[0]!.status, 505);
+});
+
+test('BareServer contains an application fault: 500 and close, the Doist keeps running', (t) => {
+  class Failing extends Steward {
+    override respond(request: Request): Responder {
+      if (request.path === '/boom') throw new Error('application bug');
+      return new CustomResponder({ body: 'fine' });
+    }
+  }
+  const world = httpWorld({ steward: Failing });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(GET('/boom')));
+  t.true(world.run(2, () => client.rxEnded));
+  t.is(reader.responses[0]!.status, 500);
+  t.is(header(reader.responses[0]!, 'connection'), 'close');
+  t.is(world.server.faults, 1);
+  const other = world.client();
+  other.client.tx(Buffer.from(GET('/ok')));
+  t.true(world.run(2, () => other.reader.responses.length === 1));
+  t.is(other.reader.responses[0]!.body.toString(), 'fine');
+});
+
+test('BareServer resets the connection when a responder fails mid-pour', (t) => {
+  class Broken extends Steward {
+    override respond(): Responder {
+      return {
+        pour: (exchange) => {
+          exchange.remoter.tx(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart'));
+          throw new Error('half way');
+        },
+      };
+    }
+  }
+  const world = httpWorld({ steward: Broken });
+  const { client } = world.client();
+  client.tx(Buffer.from(GET()));
+  t.true(world.run(2, () => client.cutoff));
+  t.is(client.error?.code, 'ECONNRESET');
+  t.is(world.server.faults, 1);
+});
+
+test('BareServer pours a response over several passes when the responder is not ready', (t) => {
+  class Slow extends Steward {
+    override respond(): Responder {
+      let calls = 0;
+      return {
+        pour: (exchange) => {
+          calls += 1;
+          if (calls < 4) return false;
+          return new CustomResponder({ body: `after ${calls} passes` }).pour(exchange);
+        },
+      };
+    }
+  }
+  const world = httpWorld({ steward: Slow });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(`${GET('/a')}${GET('/b')}`));
+  t.true(world.run(2, () => reader.responses.length === 2));
+  t.deepEqual(reader.responses.map((response) => response.body.toString()), ['after 4 passes', 'after 4 passes']);
+});
+
+test('BareServer rejects unknown options and bad values', (t) => {
+  t.is(t.throws(() => new BareServer({ timeout: 1 } as never), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+  t.is(t.throws(() => new BareServer({ maxPipelined: 0 }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+  t.is(t.throws(() => new BareServer({ limits: { maxBody: 1 } as never }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+  t.is(t.throws(() => new BareServer({ lenient: { everything: true } as never }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+});
