@@ -31,7 +31,11 @@ const request: fc.Arbitrary<Generated> = fc
     segments: fc.array(segment, { maxLength: 4 }),
     query: queryPart,
     headers: fc.array(fc.tuple(name, value), { maxLength: 6 }),
-    body: fc.uint8Array({ maxLength: 1500 }),
+    body: fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.uint8Array({ minLength: 500, maxLength: 3000 }),
+      fc.string({ unit: fc.constantFrom(...'text é€ {"json": 1}\n'.split('')), minLength: 350, maxLength: 2000, size: 'large' }).map((text) => Buffer.from(text)),
+    ),
     chunked: fc.boolean(),
     chunkSizes: fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 6 }),
     trailers: fc.array(fc.tuple(name, value), { maxLength: 2 }),
