@@ -48,6 +48,27 @@ export class Hict implements Iterable<HeaderPair> {
     this.#values.push(value);
   }
 
+  /** The lower-case name of field line `index` (for scanning without allocating pairs). */
+  keyAt(index: number): string | undefined {
+    return this.#keys[index];
+  }
+
+  /** The name, as written, of field line `index`. */
+  nameAt(index: number): string | undefined {
+    return this.#names[index];
+  }
+
+  /** The value of field line `index`. */
+  valueAt(index: number): string | undefined {
+    return this.#values[index];
+  }
+
+  /** @internal Appends text to the last field line's value (the parser's obs-fold tolerance). */
+  extendLast(text: string): void {
+    const last = this.#values.length - 1;
+    if (last >= 0) this.#values[last] += text;
+  }
+
   /** Replaces every field line with this name by one. */
   set(name: string, value: string): void {
     this.delete(name);

@@ -23,6 +23,7 @@ import type { Servant } from '../core/net/servant.js';
 import { checkOptions, checkSeconds } from '../core/options.js';
 import type { Tymth } from '../core/tymist.js';
 import { ServiceDoer, type ServiceDoerOptions, type Serviceable } from '../doing/service-doer.js';
+import { isFieldValue } from './chars.js';
 import { HttpDate } from './http-date.js';
 import { HTTP_DEFAULTS, resolveLenience, resolveLimits, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
@@ -114,6 +115,7 @@ export class BareServer implements Serviceable {
     this.maxPipelined = positive('maxPipelined', options.maxPipelined ?? HTTP_DEFAULTS.maxPipelined);
     this.highWater = positive('highWater', options.highWater ?? HTTP_DEFAULTS.highWater);
     this.serverName = options.serverName === undefined ? 'hio-ts' : options.serverName;
+    if (this.serverName !== null && !isFieldValue(this.serverName)) throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: serverName must be a valid field value');
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.#Steward = options.steward ?? Steward;
     this.#date = new HttpDate(options.clock ?? realClock);

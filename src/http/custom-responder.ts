@@ -45,13 +45,52 @@ export class CustomResponder implements Responder {
   }
 }
 
+/** Bits for the header names the responder acts on. */
+const Seen = { date: 1, server: 2, type: 4, length: 8, connection: 16, encoding: 32 } as const;
+
+/** Which of the names the responder acts on `name` is (ignoring case), as a Seen bit; 0 for others. */
+function seen(name: string): number {
+  switch (name.length) {
+    case 4:
+      return name.toLowerCase() === 'date' ? Seen.date : 0;
+    case 6:
+      return name.toLowerCase() === 'server' ? Seen.server : 0;
+    case 10:
+      return name.toLowerCase() === 'connection' ? Seen.connection : 0;
+    case 12:
+      return name.toLowerCase() === 'content-type' ? Seen.type : 0;
+    case 14:
+      return name.toLowerCase() === 'content-length' ? Seen.length : 0;
+    case 17:
+      return name.toLowerCase() === 'transfer-encoding' ? Seen.encoding : 0;
+    default:
+      return 0;
+  }
+}
+
+/** Calls `each` for every [name, value] of a headers init, in order, without copying it. */
+function forEachHeader(headers: HeadersInit, each: (name: string, value: string) => void): void {
+  if (headers instanceof Hict) {
+    for (let i = 0; i < headers.size; i++) each(headers.nameAt(i)!, headers.valueAt(i)!);
+  } else if (Symbol.iterator in headers) {
+    for (const [name, value] of headers as Iterable<HeaderPair>) each(name, value);
+  } else {
+    for (const [name, value] of Object.entries(headers)) {
+      if (Array.isArray(value)) for (const item of value as readonly string[]) each(name, item);
+      else each(name, String(value));
+    }
+  }
+}
+
 /** Builds the whole response message for `exchange` as one buffer (head and body). */
 export function buildResponse(spec: ResponseSpec, exchange: Exchange): Buffer {
   const status = spec.status ?? 200;
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new HioError('HIO_ERR_RESPONSE_STATE', `invalid status ${status}`);
-  const reason = spec.reason ?? reasonPhrase(status);
-  if (!isFieldValue(reason)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'invalid reason phrase');
-  const headers = spec.headers === undefined ? new Hict() : spec.headers instanceof Hict ? spec.headers : new Hict(spec.headers);
+  let reason = reasonPhrase(status);
+  if (spec.reason !== undefined) {
+    if (!isFieldValue(spec.reason)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'invalid reason phrase');
+    reason = spec.reason;
+  }
   let body: Buffer;
   let contentType: string | null = null;
   if (spec.data !== undefined) {
@@ -69,24 +108,29 @@ export function buildResponse(spec: ResponseSpec, exchange: Exchange): Buffer {
   const http10 = request.version === 'HTTP/1.0';
   const bodiless = isBodiless(status);
   let head = `HTTP/1.1 ${status} ${reason}\r\n`;
+  let present = 0;
   let chunked = false;
-  for (const [name, value] of headers) {
-    if (!isToken(name) || !isFieldValue(value)) throw new HioError('HIO_ERR_RESPONSE_STATE', `invalid header field ${JSON.stringify(name)}`);
-    const lower = name.toLowerCase();
-    if (lower === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value)) exchange.persisted = false;
-    if (lower === 'transfer-encoding') {
-      if (!/^\s*chunked\s*$/i.test(value)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'only Transfer-Encoding: chunked can be sent');
-      if (http10) continue;
-      chunked = !bodiless;
-    }
-    head += `${name}: ${value}\r\n`;
+  if (spec.headers !== undefined) {
+    forEachHeader(spec.headers, (name, value) => {
+      if (!isToken(name) || !isFieldValue(value)) throw new HioError('HIO_ERR_RESPONSE_STATE', `invalid header field ${JSON.stringify(name)}`);
+      const bit = seen(name);
+      present |= bit;
+      if (bit === Seen.connection && /(^|,)\s*close\s*(,|$)/i.test(value)) exchange.persisted = false;
+      if (bit === Seen.encoding) {
+        if (!/^\s*chunked\s*$/i.test(value)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'only Transfer-Encoding: chunked can be sent');
+        // HTTP/1.0 has no chunked coding: the body goes with a Content-Length instead.
+        if (http10) return;
+        chunked = !bodiless;
+      }
+      head += `${name}: ${value}\r\n`;
+    });
   }
   if (exchange.requiredHeaders) {
-    if (!headers.has('date')) head += `Date: ${exchange.date}\r\n`;
-    if (exchange.server !== null && !headers.has('server')) head += `Server: ${exchange.server}\r\n`;
-    if (contentType !== null && !headers.has('content-type') && !bodiless) head += `Content-Type: ${contentType}\r\n`;
-    if (!bodiless && !chunked && !headers.has('content-length')) head += `Content-Length: ${body.length}\r\n`;
-    if (!headers.has('connection')) {
+    if ((present & Seen.date) === 0) head += `Date: ${exchange.date}\r\n`;
+    if (exchange.server !== null && (present & Seen.server) === 0) head += `Server: ${exchange.server}\r\n`;
+    if (contentType !== null && (present & Seen.type) === 0 && !bodiless) head += `Content-Type: ${contentType}\r\n`;
+    if (!bodiless && !chunked && (present & Seen.length) === 0) head += `Content-Length: ${body.length}\r\n`;
+    if ((present & Seen.connection) === 0) {
       if (!exchange.persisted) head += 'Connection: close\r\n';
       else if (http10) head += 'Connection: keep-alive\r\n';
     }
@@ -98,9 +142,9 @@ export function buildResponse(spec: ResponseSpec, exchange: Exchange): Buffer {
     if (!chunked) payload = body;
     else payload = body.length === 0 ? LAST_CHUNK : Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF_LAST_CHUNK]);
   }
-  const headLength = Buffer.byteLength(head, 'latin1');
+  const headLength = head.length;
   const message = Buffer.allocUnsafe(headLength + payload.length);
-  message.write(head, 0, 'latin1');
+  (message as unknown as { latin1Write(text: string, offset: number, length: number): number }).latin1Write(head, 0, headLength);
   payload.copy(message, headLength);
   return message;
 }

@@ -116,6 +116,12 @@ export function isHostValue(value: string): boolean {
       if (code === 0x25 && (HEX[host.charCodeAt(i + 1)] === 255 || HEX[host.charCodeAt(i + 2)] === 255 || i + 2 >= host.length)) return false;
     }
   }
-  if (port !== '' && (!/^[0-9]{1,5}$/.test(port) || Number(port) > 65535)) return false;
-  return true;
+  if (port.length > 5) return false;
+  let number = 0;
+  for (let i = 0; i < port.length; i++) {
+    const digit = port.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return false;
+    number = number * 10 + digit;
+  }
+  return number <= 65535;
 }

@@ -264,19 +264,21 @@ export class Requestant {
     const head = this.queue.peek(headLength);
     const lines = this.#lines;
     this.#parseRequestLine(head, lines[1]!);
-    const fields = parseFields(head, lines, 2, this.#lenient.obsFold);
-    this.queue.consume(headLength);
     const headers = this.#headers;
+    parseFields(head, lines, 2, this.#lenient.obsFold, headers);
+    this.queue.consume(headLength);
     let hosts = 0;
     let host = '';
     const lengths: string[] = [];
     const codings: string[] = [];
     let connection = '';
     let expect: string | null = null;
-    for (let i = 0; i < fields.length; i += 3) {
-      const key = fields[i + 1]!;
-      const value = fields[i + 2]!;
-      headers.addKeyed(fields[i]!, key, value);
+    for (let i = 0; i < headers.size; i++) {
+      const key = headers.keyAt(i)!;
+      // Only five names matter for framing; the first letters rule out the rest cheaply.
+      const initial = key.charCodeAt(0);
+      if (initial !== 0x68 && initial !== 0x63 && initial !== 0x74 && initial !== 0x65) continue;
+      const value = headers.valueAt(i)!;
       switch (key) {
         case 'host':
           hosts += 1;
@@ -342,7 +344,7 @@ export class Requestant {
     if (major !== 1) throw new HttpParseError('HIO_ERR_BAD_VERSION', 505, `HTTP/${major}.${minor} is not supported`);
     this.#minor = minor === 0 ? 0 : 1;
     this.#method = internMethod(head, sp1);
-    this.#target = head.toString('latin1', sp1 + 1, sp2);
+    this.#target = (head as unknown as LatinText).latin1Slice(sp1 + 1, sp2);
     this.#parts = parseTarget(this.#method, this.#target, this.#lenient.targetChars, this.#lenient.fragment);
   }
 
@@ -429,10 +431,7 @@ export class Requestant {
       this.#scan = lf + 1;
       if (end === this.#lineStart) {
         const section = queue.peek(end);
-        if (this.#lines.length > 0) {
-          const fields = parseFields(section, this.#lines, 0, this.#lenient.obsFold);
-          for (let i = 0; i < fields.length; i += 3) this.#trailers.addKeyed(fields[i]!, fields[i + 1]!, fields[i + 2]!);
-        }
+        if (this.#lines.length > 0) parseFields(section, this.#lines, 0, this.#lenient.obsFold, this.#trailers);
         queue.consume(lf + 1);
         this.#scan = 0;
         this.#phase = Phase.done;
@@ -485,22 +484,22 @@ function internMethod(head: Buffer, length: number): string {
 }
 
 /**
- * Parses field lines given as [start, end) pairs into a flat array of
- * name, lower-case key, value triples. Whitespace before the colon, a
- * non-token name, a line without a colon, invalid value characters and
- * obs-fold (unless tolerated: then joined with one space) are errors.
+ * Parses field lines given as [start, end) pairs into `into`. Whitespace
+ * before the colon, a non-token name, a line without a colon, invalid value
+ * characters and obs-fold (unless tolerated: then joined with one space)
+ * are errors.
  */
-function parseFields(section: Buffer, lines: number[], from: number, obsFold: boolean): string[] {
-  const fields: string[] = [];
+function parseFields(section: Buffer, lines: number[], from: number, obsFold: boolean, into: Hict): void {
+  const text = section as unknown as LatinText;
   for (let k = from; k < lines.length; k += 2) {
     const start = lines[k]!;
     const end = lines[k + 1]!;
     const first = section[start]!;
     if (first === SP || first === HTAB) {
-      if (!obsFold || fields.length === 0) throw bad('obs-fold line folding');
+      if (!obsFold || into.size === 0) throw bad('obs-fold line folding');
       const [valueStart, valueEnd] = trimmed(section, start, end);
       checkValue(section, valueStart, valueEnd);
-      fields[fields.length - 1] += ` ${section.toString('latin1', valueStart, valueEnd)}`;
+      into.extendLast(` ${text.latin1Slice(valueStart, valueEnd)}`);
       continue;
     }
     const colon = section.indexOf(COLON, start);
@@ -514,10 +513,14 @@ function parseFields(section: Buffer, lines: number[], from: number, obsFold: bo
     }
     const [valueStart, valueEnd] = trimmed(section, colon + 1, end);
     checkValue(section, valueStart, valueEnd);
-    const name = section.toString('latin1', start, colon);
-    fields.push(name, lower ? name : name.toLowerCase(), section.toString('latin1', valueStart, valueEnd));
+    const name = text.latin1Slice(start, colon);
+    into.addKeyed(name, lower ? name : name.toLowerCase(), text.latin1Slice(valueStart, valueEnd));
   }
-  return fields;
+}
+
+/** Buffer's own latin1 slicer: the fast path behind toString('latin1', start, end). */
+interface LatinText {
+  latin1Slice(start: number, end: number): string;
 }
 
 function trimmed(section: Buffer, start: number, end: number): [number, number] {

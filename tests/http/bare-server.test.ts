@@ -286,4 +286,5 @@ test('BareServer rejects unknown options and bad values', (t) => {
   t.is(t.throws(() => new BareServer({ maxPipelined: 0 }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   t.is(t.throws(() => new BareServer({ limits: { maxBody: 1 } as never }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   t.is(t.throws(() => new BareServer({ lenient: { everything: true } as never }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+  t.is(t.throws(() => new BareServer({ serverName: 'evil\r\nX: y' }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
 });
