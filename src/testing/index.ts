@@ -5,3 +5,5 @@
 export { ManualClock } from './manual-clock.js';
 export { EchoDoer } from './echo-doer.js';
 export type { EchoDoerOptions } from './echo-doer.js';
+export { ConformanceSteward } from './conformance-steward.js';
+export { HelloSteward } from './hello-steward.js';
