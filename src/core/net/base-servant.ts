@@ -41,6 +41,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   #tymeout: number;
   #deadlines = new MinHeap<R>();
   #scheduled = new Set<R>();
+  #accepted: R[] = [];
 
   constructor(owner: string, tymth: Tymth | undefined, tymeout: number | undefined, wireLog: WireLog | null | undefined) {
     this.#tymth = tymth ?? null;
@@ -75,8 +76,10 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     }
   }
 
-  /** Closes every remoter and forgets them. Backends extend this to stop listening. */
+  /** Closes every remoter (accepted ones not yet admitted too) and forgets them. Backends extend this to stop listening. */
   close(): void {
+    for (const remoter of this.#accepted) remoter.close();
+    this.#accepted = [];
     for (const remoter of this.remoters.values()) remoter.close();
     this.remoters.clear();
     this.ready.clear();
@@ -130,6 +133,20 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
       if (remoter.busy || remoter.paused) return this.#tymth?.() ?? 0;
     }
     return this.#deadlines.peekKey();
+  }
+
+  /** Queues a connection the backend just accepted; the next serviceConnects admits it. Wakes the scheduler. */
+  protected enqueue(remoter: R): void {
+    this.#accepted.push(remoter);
+    this.waker?.();
+  }
+
+  /** Admits every queued connection: the accept step of serviceConnects. */
+  protected admitAccepted(): void {
+    if (this.#accepted.length === 0) return;
+    const accepted = this.#accepted;
+    this.#accepted = [];
+    for (const remoter of accepted) this.admit(remoter);
   }
 
   /** Takes an accepted remoter in: winds it, gives it the servant's tymeout and wire log, marks it ready. */

@@ -9,12 +9,12 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { checkOptions, checkSeconds } from '../options.js';
-import { Tymer } from '../tymer.js';
+import { checkOptions } from '../options.js';
 import type { Tymth } from '../tymist.js';
 import { checkAddress, formatAddress, type Address } from './address.js';
 import type { Client } from './client.js';
 import { NetConnection, type NetConnectionOptions } from './net-connection.js';
+import { Reconnector } from './reconnector.js';
 import { toNetError } from './net-error.js';
 
 /** Options of a {@link NetClient}. */
@@ -36,12 +36,9 @@ const KNOWN = ['host', 'port', 'tymth', 'tymeout', 'highWater', 'wireLog', 'reco
 /** An outgoing socket connection. */
 export class NetClient extends NetConnection implements Client {
   readonly address: Address;
-  reconnectable: boolean;
   waker: (() => void) | null = null;
+  readonly #reconnector: Reconnector;
   readonly #tls: ConnectionOptions | undefined;
-  readonly #redo = new Tymer();
-  #reconnectTymeout: number;
-  #waiting = false;
   #connectedFact = false;
   #connected = false;
 
@@ -49,22 +46,28 @@ export class NetClient extends NetConnection implements Client {
     checkOptions('NetClient', options, KNOWN);
     super(options);
     this.address = checkAddress('NetClient', { host: options.host ?? '127.0.0.1', port: options.port });
-    this.reconnectable = options.reconnectable ?? false;
-    this.#reconnectTymeout = checkSeconds('NetClient', 'reconnectTymeout', options.reconnectTymeout ?? 1);
     this.#tls = options.tls;
-    if (options.tymth !== undefined) this.#redo.wind(options.tymth);
+    this.#reconnector = new Reconnector('NetClient', { tymth: options.tymth ?? null, ...pick(options) });
   }
 
   get connected(): boolean {
     return this.#connected && !this.cutoff;
   }
 
+  get reconnectable(): boolean {
+    return this.#reconnector.reconnectable;
+  }
+
+  set reconnectable(reconnectable: boolean) {
+    this.#reconnector.reconnectable = reconnectable;
+  }
+
   get reconnectTymeout(): number {
-    return this.#reconnectTymeout;
+    return this.#reconnector.tymeout;
   }
 
   set reconnectTymeout(seconds: number) {
-    this.#reconnectTymeout = checkSeconds('NetClient', 'reconnectTymeout', seconds);
+    this.#reconnector.tymeout = seconds;
   }
 
   protected get logKey(): string {
@@ -81,7 +84,7 @@ export class NetClient extends NetConnection implements Client {
 
   override wind(tymth: Tymth): void {
     super.wind(tymth);
-    this.#redo.wind(tymth);
+    this.#reconnector.wind(tymth);
   }
 
   reopen(): void {
@@ -117,28 +120,8 @@ export class NetClient extends NetConnection implements Client {
       this.refresh();
     }
     this.serviceReceives();
-    this.#retryWhenDue(this.cutoff && !this.closed);
+    if (this.#reconnector.check(this.cutoff && !this.closed)) this.reopen();
     return this.connected;
-  }
-
-  /**
-   * A client we closed ourselves stays closed. One that failed or was cut off
-   * waits `reconnectTymeout` seconds of tyme from the moment the failure was
-   * noticed, then connects again, so a dead server is not hammered.
-   */
-  #retryWhenDue(failed: boolean): void {
-    if (!this.reconnectable || this.#redo.tymth === null) return;
-    if (!failed) {
-      this.#waiting = false;
-      return;
-    }
-    if (!this.#waiting) {
-      this.#waiting = true;
-      this.#redo.start(this.#reconnectTymeout);
-    } else if (this.#redo.expired) {
-      this.#waiting = false;
-      this.reopen();
-    }
   }
 
   service(): void {
@@ -152,7 +135,7 @@ export class NetClient extends NetConnection implements Client {
     if (tymth === null) return Infinity;
     if (this.busy || this.#connectedFact) return tymth();
     let due = this.tymeout > 0 ? this.tymer.stopTyme : Infinity;
-    if (this.#waiting) due = Math.min(due, this.#redo.stopTyme);
+    due = Math.min(due, this.#reconnector.due);
     return due;
   }
 }
@@ -162,4 +145,11 @@ export class TlsClient extends NetClient {
   constructor(options: NetClientOptions & { readonly tls: ConnectionOptions }) {
     super(options);
   }
+}
+
+function pick(options: { readonly reconnectable?: boolean; readonly reconnectTymeout?: number }): { reconnectable?: boolean; reconnectTymeout?: number } {
+  return {
+    ...(options.reconnectable !== undefined && { reconnectable: options.reconnectable }),
+    ...(options.reconnectTymeout !== undefined && { reconnectTymeout: options.reconnectTymeout }),
+  };
 }

@@ -13,38 +13,14 @@
  * backpressure and resumes on 'drain', and `txPending` lets producers stop.
  */
 import type { Socket } from 'node:net';
-import { ByteQueue } from '../byte-queue.js';
-import { HioError } from '../errors.js';
-import { checkSeconds } from '../options.js';
-import { Tymer } from '../tymer.js';
-import type { Tymth } from '../tymist.js';
-import type { Address } from './address.js';
-import type { Connection } from './connection.js';
-import { netError, toNetError, type NetError } from './net-error.js';
-import type { WireLog } from './wire-log.js';
-
-/** Default receive high-water mark in bytes. */
-export const DEFAULT_HIGH_WATER = 256 * 1024;
+import { BaseConnection, type ConnectionOptions } from './base-connection.js';
+import { toNetError, type NetError } from './net-error.js';
 
 /** Options shared by the socket-backed connections. */
-export interface NetConnectionOptions {
-  /** Tyme closure for the idle timer (a scheduler winds its own). */
-  readonly tymth?: Tymth;
-  /** Idle timeout in seconds of tyme (default 0: never). */
-  readonly tymeout?: number;
-  /** Receive high-water mark in bytes (default 256 KiB). */
-  readonly highWater?: number;
-  /** Wire log hook. */
-  readonly wireLog?: WireLog | null;
-}
+export type NetConnectionOptions = ConnectionOptions;
 
 /** A socket seen through the Connection surface. */
-export abstract class NetConnection implements Connection {
-  readonly rxQueue = new ByteQueue();
-  readonly tymer: Tymer;
-  wireLog: WireLog | null;
-  #tymeout: number;
-  readonly #highWater: number;
+export abstract class NetConnection extends BaseConnection {
   #socket: Socket | null = null;
   #inbox: Buffer[] = [];
   #inboxBytes = 0;
@@ -58,22 +34,6 @@ export abstract class NetConnection implements Connection {
   #socketClosed = false;
   #shutdownAsked = false;
   #shutdownSent = false;
-  #rxEnded = false;
-  #cutoff = false;
-  #closed = false;
-  #error: NetError | null = null;
-  #localAddress: Address | null = null;
-  #remoteAddress: Address | null = null;
-
-  constructor(options: NetConnectionOptions) {
-    this.tymer = new Tymer(options.tymth === undefined ? {} : { tymth: options.tymth });
-    this.#tymeout = checkSeconds('NetConnection', 'tymeout', options.tymeout ?? 0);
-    this.#highWater = options.highWater ?? DEFAULT_HIGH_WATER;
-    if (!Number.isInteger(this.#highWater) || this.#highWater < 1) {
-      throw new HioError('HIO_ERR_INVALID_OPTION', `highWater must be a positive integer, got ${this.#highWater}`);
-    }
-    this.wireLog = options.wireLog ?? null;
-  }
 
   /** The key used in wire log records. */
   protected abstract get logKey(): string;
@@ -81,45 +41,8 @@ export abstract class NetConnection implements Connection {
   /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
   protected abstract notify(): void;
 
-  get localAddress(): Address | null {
-    return this.#localAddress;
-  }
-
-  get remoteAddress(): Address | null {
-    return this.#remoteAddress;
-  }
-
-  get rxEnded(): boolean {
-    return this.#rxEnded;
-  }
-
-  get cutoff(): boolean {
-    return this.#cutoff;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  get error(): NetError | null {
-    return this.#error;
-  }
-
   get txPending(): number {
     return this.#txBytes + (this.#socket?.writableLength ?? 0);
-  }
-
-  get tymeout(): number {
-    return this.#tymeout;
-  }
-
-  set tymeout(tymeout: number) {
-    this.#tymeout = checkSeconds('Connection', 'tymeout', tymeout);
-    this.refresh();
-  }
-
-  get expired(): boolean {
-    return this.#tymeout > 0 && this.tymer.expired;
   }
 
   /** True while reading is paused because the reader has not consumed rxQueue. */
@@ -131,28 +54,15 @@ export abstract class NetConnection implements Connection {
   get busy(): boolean {
     return (
       this.#inboxBytes > 0 ||
-      (this.#txBytes > 0 && !this.#blocked && !this.#cutoff) ||
-      (this.#shutdownAsked && !this.#shutdownSent && !this.#cutoff) ||
-      (this.#peerEnded && !this.#rxEnded) ||
-      ((this.#failure !== null || this.#socketClosed) && !this.#cutoff)
+      (this.#txBytes > 0 && !this.#blocked && !this.stateCutoff) ||
+      (this.#shutdownAsked && !this.#shutdownSent && !this.stateCutoff) ||
+      (this.#peerEnded && !this.stateRxEnded) ||
+      ((this.#failure !== null || this.#socketClosed) && !this.stateCutoff)
     );
   }
 
-  refresh(): void {
-    if (this.tymer.tymth !== null) this.tymer.start(this.#tymeout);
-  }
-
-  wind(tymth: Tymth): void {
-    this.tymer.wind(tymth);
-    this.refresh();
-  }
-
   tx(bytes: Uint8Array): void {
-    if (this.#closed || this.#cutoff || this.#shutdownAsked) {
-      this.#error ??= netError('EPIPE', 'write', 'connection closed for sending');
-      return;
-    }
-    if (bytes.length === 0) return;
+    if (this.refusesSend(this.#shutdownAsked) || bytes.length === 0) return;
     this.#tx.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
     this.#txBytes += bytes.length;
     this.notify();
@@ -169,18 +79,18 @@ export abstract class NetConnection implements Connection {
       this.#inboxBytes = 0;
       this.refresh();
     }
-    if (this.#peerEnded) this.#rxEnded = true;
-    if (this.#failure !== null && !this.#cutoff) {
-      this.#error ??= this.#failure;
-      this.#cutoff = true;
+    if (this.#peerEnded) this.stateRxEnded = true;
+    if (this.#failure !== null && !this.stateCutoff) {
+      this.stateError ??= this.#failure;
+      this.stateCutoff = true;
     }
-    if (this.#socketClosed && !this.#cutoff) this.#cutoff = true;
+    if (this.#socketClosed && !this.stateCutoff) this.stateCutoff = true;
     this.#resumeIfRead();
   }
 
   /** Resumes reading once the reader consumed rxQueue below half the high-water mark. */
   #resumeIfRead(): void {
-    if (this.#paused && this.rxQueue.length < this.#highWater / 2 && this.#socket !== null && !this.#cutoff) {
+    if (this.#paused && this.rxQueue.length < this.highWater / 2 && this.#socket !== null && !this.stateCutoff) {
       this.#paused = false;
       this.#socket.resume();
     }
@@ -190,7 +100,7 @@ export abstract class NetConnection implements Connection {
     // The reader may have consumed during this pass: resume reading now rather than next pass.
     this.#resumeIfRead();
     const socket = this.#socket;
-    if (socket === null || this.#cutoff || this.#closed || !this.sendable) return;
+    if (socket === null || this.stateCutoff || this.stateClosed || !this.sendable) return;
     if (this.#txBytes > 0 && !this.#blocked) {
       const key = this.logKey;
       const corked = this.#tx.length - this.#txHead > 1;
@@ -226,9 +136,9 @@ export abstract class NetConnection implements Connection {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cutoff = true;
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
     this.#socket?.destroy();
     this.#dropQueues();
     // Let the owner see the cut-off connection (a servant removes it).
@@ -236,9 +146,9 @@ export abstract class NetConnection implements Connection {
   }
 
   reset(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cutoff = true;
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
     const socket = this.#socket;
     if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
     this.#dropQueues();
@@ -264,8 +174,8 @@ export abstract class NetConnection implements Connection {
   protected readAddresses(): void {
     const socket = this.#socket;
     if (socket === null) return;
-    this.#localAddress = socket.localAddress === undefined ? null : { host: socket.localAddress, port: socket.localPort ?? 0 };
-    this.#remoteAddress = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort ?? 0 };
+    this.stateLocal = socket.localAddress === undefined ? null : { host: socket.localAddress, port: socket.localPort ?? 0 };
+    this.stateRemote = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort ?? 0 };
   }
 
   /** Forgets the current socket and every fact about it, keeping queued bytes (a client reconnecting). */
@@ -292,10 +202,7 @@ export abstract class NetConnection implements Connection {
     this.#socketClosed = false;
     this.#shutdownAsked = false;
     this.#shutdownSent = false;
-    this.#rxEnded = false;
-    this.#cutoff = false;
-    this.#closed = false;
-    this.#error = null;
+    this.clearState();
   }
 
   /** Records a failure not reported through the socket (a connect that could not start). */
@@ -320,7 +227,7 @@ export abstract class NetConnection implements Connection {
   readonly #onData = (chunk: Buffer): void => {
     this.#inbox.push(chunk);
     this.#inboxBytes += chunk.length;
-    if (!this.#paused && this.#inboxBytes + this.rxQueue.length >= this.#highWater) {
+    if (!this.#paused && this.#inboxBytes + this.rxQueue.length >= this.highWater) {
       this.#paused = true;
       this.#socket?.pause();
     }

@@ -48,7 +48,6 @@ export class NetServant extends BaseServant<NetRemoter> {
   readonly #options: NetServantOptions;
   readonly #configured: Address;
   #server: Server | null = null;
-  #accepted: NetRemoter[] = [];
   #listening = false;
   #failure: NetError | null = null;
   #opened = false;
@@ -103,8 +102,6 @@ export class NetServant extends BaseServant<NetRemoter> {
       server.close();
       this.#server = null;
     }
-    for (const remoter of this.#accepted) remoter.close();
-    this.#accepted = [];
     super.close();
     this.#listening = false;
     this.#failure = null;
@@ -125,16 +122,12 @@ export class NetServant extends BaseServant<NetRemoter> {
       const bound = this.#server?.address();
       if (bound !== null && typeof bound === 'object') this.#address = { host: bound.address, port: bound.port };
     }
-    if (this.#accepted.length === 0) return;
-    const accepted = this.#accepted;
-    this.#accepted = [];
-    for (const remoter of accepted) this.admit(remoter);
+    this.admitAccepted();
   }
 
   readonly #onConnection = (socket: Socket): void => {
     const highWater = this.#options.highWater;
-    this.#accepted.push(new NetRemoter(socket, this.mark, highWater === undefined ? {} : { highWater }));
-    this.waker?.();
+    this.enqueue(new NetRemoter(socket, this.mark, highWater === undefined ? {} : { highWater }));
   };
 
   readonly #onListening = (): void => {

@@ -6,13 +6,13 @@
  * survive a reconnect; a reconnectable client retries every
  * `reconnectTymeout` seconds of tyme.
  */
-import { checkOptions, checkSeconds } from '../../options.js';
-import { Tymer } from '../../tymer.js';
+import { checkOptions } from '../../options.js';
 import type { Tymth } from '../../tymist.js';
 import { checkAddress, formatAddress, type Address } from '../address.js';
 import type { Client } from '../client.js';
 import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
 import type { SimNet } from './sim-net.js';
+import { Reconnector } from '../reconnector.js';
 
 /** Options of a {@link SimClient}. */
 export interface SimClientOptions extends SimEndpointOptions {
@@ -35,29 +35,31 @@ const KNOWN = ['net', 'localHost', 'host', 'port', 'tymth', 'tymeout', 'highWate
 /** A simulated outgoing connection. */
 export class SimClient extends SimEndpoint implements Client {
   readonly address: Address;
-  reconnectable: boolean;
   waker: (() => void) | null = null;
-  readonly #redo: Tymer;
-  #reconnectTymeout: number;
-  #waiting = false;
+  readonly #reconnector: Reconnector;
   #started = false;
 
   constructor(options: SimClientOptions) {
     checkOptions('SimClient', options, KNOWN);
     super(options.net, options.localHost ?? 'client', options);
     this.address = checkAddress('SimClient', { host: options.host ?? 'server', port: options.port });
-    this.reconnectable = options.reconnectable ?? false;
-    this.#reconnectTymeout = checkSeconds('SimClient', 'reconnectTymeout', options.reconnectTymeout ?? 1);
-    const tymth = options.tymth ?? options.net.tymth;
-    this.#redo = new Tymer(tymth === null ? {} : { tymth });
+    this.#reconnector = new Reconnector('SimClient', { tymth: options.tymth ?? options.net.tymth, ...pick(options) });
+  }
+
+  get reconnectable(): boolean {
+    return this.#reconnector.reconnectable;
+  }
+
+  set reconnectable(reconnectable: boolean) {
+    this.#reconnector.reconnectable = reconnectable;
   }
 
   get reconnectTymeout(): number {
-    return this.#reconnectTymeout;
+    return this.#reconnector.tymeout;
   }
 
   set reconnectTymeout(seconds: number) {
-    this.#reconnectTymeout = checkSeconds('SimClient', 'reconnectTymeout', seconds);
+    this.#reconnector.tymeout = seconds;
   }
 
   protected get logKey(): string {
@@ -70,7 +72,7 @@ export class SimClient extends SimEndpoint implements Client {
 
   override wind(tymth: Tymth): void {
     super.wind(tymth);
-    this.#redo.wind(tymth);
+    this.#reconnector.wind(tymth);
   }
 
   reopen(): void {
@@ -89,28 +91,8 @@ export class SimClient extends SimEndpoint implements Client {
     this.net.advance();
     // Consume the connect's outcome now (the receive pass would too).
     if (this.connecting || this.failure !== null) this.serviceReceives();
-    this.#retryWhenDue(this.cutoff && !this.closed);
+    if (this.#reconnector.check(this.cutoff && !this.closed)) this.reopen();
     return this.connected;
-  }
-
-  /**
-   * A client we closed ourselves stays closed. One that failed or was cut off
-   * waits `reconnectTymeout` seconds of tyme from the moment the failure was
-   * noticed, then connects again, so a dead server is not hammered.
-   */
-  #retryWhenDue(failed: boolean): void {
-    if (!this.reconnectable || this.#redo.tymth === null) return;
-    if (!failed) {
-      this.#waiting = false;
-      return;
-    }
-    if (!this.#waiting) {
-      this.#waiting = true;
-      this.#redo.start(this.#reconnectTymeout);
-    } else if (this.#redo.expired) {
-      this.#waiting = false;
-      this.reopen();
-    }
   }
 
   service(): void {
@@ -123,4 +105,11 @@ export class SimClient extends SimEndpoint implements Client {
   nextDue(): number {
     return this.tymer.tymth?.() ?? 0;
   }
+}
+
+function pick(options: { readonly reconnectable?: boolean; readonly reconnectTymeout?: number }): { reconnectable?: boolean; reconnectTymeout?: number } {
+  return {
+    ...(options.reconnectable !== undefined && { reconnectable: options.reconnectable }),
+    ...(options.reconnectTymeout !== undefined && { reconnectTymeout: options.reconnectTymeout }),
+  };
 }

@@ -13,33 +13,16 @@
  * buffer does.
  */
 import { ByteQueue } from '../../byte-queue.js';
-import { HioError } from '../../errors.js';
-import { checkSeconds } from '../../options.js';
-import { Tymer } from '../../tymer.js';
-import type { Tymth } from '../../tymist.js';
 import type { Address } from '../address.js';
-import type { Connection } from '../connection.js';
-import { netError, type NetError } from '../net-error.js';
-import type { WireLog } from '../wire-log.js';
+import { BaseConnection, type ConnectionOptions } from '../base-connection.js';
+import type { NetError } from '../net-error.js';
 import type { SimNet } from './sim-net.js';
 
-/** Options shared by simulated connections. */
-export interface SimEndpointOptions {
-  /** Tyme closure for the idle timer (default: the network's). */
-  readonly tymth?: Tymth;
-  /** Idle timeout in seconds of tyme (default 0: never). */
-  readonly tymeout?: number;
-  /** Receive high-water mark in bytes (default 256 KiB). */
-  readonly highWater?: number;
-  /** Wire log hook. */
-  readonly wireLog?: WireLog | null;
-}
+/** Options shared by simulated connections (the idle timer follows the network's tymth by default). */
+export type SimEndpointOptions = ConnectionOptions;
 
 /** A simulated connection end. */
-export abstract class SimEndpoint implements Connection {
-  readonly rxQueue = new ByteQueue();
-  readonly tymer: Tymer;
-  wireLog: WireLog | null;
+export abstract class SimEndpoint extends BaseConnection {
   /** The network this endpoint lives on. */
   readonly net: SimNet;
   /** Name of the host this endpoint lives on. */
@@ -56,8 +39,6 @@ export abstract class SimEndpoint implements Connection {
   windowBlocked = false;
   /** @internal Our port: the listening port for an accepted end, the ephemeral port for a client. */
   localPort = 0;
-  #tymeout: number;
-  readonly #highWater: number;
   #inbox: Buffer[] = [];
   #inboxHead = 0;
   #inboxBytes = 0;
@@ -66,26 +47,14 @@ export abstract class SimEndpoint implements Connection {
   #peerEnded = false;
   #failure: NetError | null = null;
   #connected = false;
-  #rxEnded = false;
-  #cutoff = false;
-  #closed = false;
-  #error: NetError | null = null;
   #shutdownAsked = false;
   #finSent = false;
-  #localAddress: Address | null = null;
-  #remoteAddress: Address | null = null;
 
   constructor(net: SimNet, host: string, options: SimEndpointOptions) {
+    const tymth = options.tymth ?? net.tymth;
+    super(tymth === null ? options : { ...options, tymth });
     this.net = net;
     this.host = host;
-    const tymth = options.tymth ?? net.tymth;
-    this.tymer = new Tymer(tymth === null ? {} : { tymth });
-    this.#tymeout = checkSeconds('SimEndpoint', 'tymeout', options.tymeout ?? 0);
-    this.#highWater = options.highWater ?? 256 * 1024;
-    if (!Number.isInteger(this.#highWater) || this.#highWater < 1) {
-      throw new HioError('HIO_ERR_INVALID_OPTION', `highWater must be a positive integer, got ${this.#highWater}`);
-    }
-    this.wireLog = options.wireLog ?? null;
   }
 
   /** The key used in wire log records. */
@@ -94,83 +63,33 @@ export abstract class SimEndpoint implements Connection {
   /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
   abstract notify(): void;
 
-  get localAddress(): Address | null {
-    return this.#localAddress;
-  }
-
-  get remoteAddress(): Address | null {
-    return this.#remoteAddress;
-  }
-
-  get rxEnded(): boolean {
-    return this.#rxEnded;
-  }
-
-  get cutoff(): boolean {
-    return this.#cutoff;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  get error(): NetError | null {
-    return this.#error;
-  }
-
   get txPending(): number {
     return this.#tx.length;
   }
 
-  get tymeout(): number {
-    return this.#tymeout;
-  }
-
-  set tymeout(tymeout: number) {
-    this.#tymeout = checkSeconds('Connection', 'tymeout', tymeout);
-    this.refresh();
-  }
-
-  get expired(): boolean {
-    return this.#tymeout > 0 && this.tymer.expired;
-  }
-
   /** True while the connection is established and not cut off. */
   get connected(): boolean {
-    return this.#connected && !this.#cutoff;
+    return this.#connected && !this.stateCutoff;
   }
 
   /** True while unread bytes wait in the inbox because rxQueue is at its high-water mark. */
   get paused(): boolean {
-    return this.#inboxBytes > 0 && this.rxQueue.length >= this.#highWater;
+    return this.#inboxBytes > 0 && this.rxQueue.length >= this.highWater;
   }
 
   /** True while the endpoint holds facts or bytes a pass must still handle. */
   get busy(): boolean {
     return (
-      (this.#inboxBytes > 0 && this.rxQueue.length < this.#highWater) ||
+      (this.#inboxBytes > 0 && this.rxQueue.length < this.highWater) ||
       this.#connectedFact ||
-      (this.#peerEnded && !this.#rxEnded) ||
-      (this.#failure !== null && !this.#cutoff) ||
-      (this.#connected && !this.#cutoff && ((this.#tx.length > 0 && !this.windowBlocked) || (this.#shutdownAsked && !this.#finSent)))
+      (this.#peerEnded && !this.stateRxEnded) ||
+      (this.#failure !== null && !this.stateCutoff) ||
+      (this.#connected && !this.stateCutoff && ((this.#tx.length > 0 && !this.windowBlocked) || (this.#shutdownAsked && !this.#finSent)))
     );
   }
 
-  refresh(): void {
-    if (this.tymer.tymth !== null) this.tymer.start(this.#tymeout);
-  }
-
-  wind(tymth: Tymth): void {
-    this.tymer.wind(tymth);
-    this.refresh();
-  }
-
   tx(bytes: Uint8Array): void {
-    if (this.#closed || this.#cutoff || this.#shutdownAsked) {
-      this.#error ??= netError('EPIPE', 'write', 'connection closed for sending');
-      return;
-    }
-    if (bytes.length === 0) return;
+    if (this.refusesSend(this.#shutdownAsked) || bytes.length === 0) return;
     this.#tx.push(bytes);
     this.notify();
   }
@@ -181,10 +100,10 @@ export abstract class SimEndpoint implements Connection {
       this.#connected = true;
       this.refresh();
     }
-    if (this.#inboxBytes > 0 && !this.#closed) {
+    if (this.#inboxBytes > 0 && !this.stateClosed) {
       let moved = 0;
       const key = this.logKey;
-      while (this.#inboxHead < this.#inbox.length && this.rxQueue.length < this.#highWater) {
+      while (this.#inboxHead < this.#inbox.length && this.rxQueue.length < this.highWater) {
         const chunk = this.#inbox[this.#inboxHead]!;
         this.#inbox[this.#inboxHead] = EMPTY;
         this.#inboxHead += 1;
@@ -208,18 +127,18 @@ export abstract class SimEndpoint implements Connection {
         }
       }
     }
-    if (this.#peerEnded && this.#inboxBytes === 0) this.#rxEnded = true;
-    if (this.#failure !== null && !this.#cutoff) {
-      this.#error ??= this.#failure;
-      this.#cutoff = true;
+    if (this.#peerEnded && this.#inboxBytes === 0) this.stateRxEnded = true;
+    if (this.#failure !== null && !this.stateCutoff) {
+      this.stateError ??= this.#failure;
+      this.stateCutoff = true;
       this.#tx.clear();
     }
     // Both directions closed: the connection is over, as a socket's 'close'.
-    if (this.#rxEnded && this.#finSent && !this.#cutoff) this.#cutoff = true;
+    if (this.stateRxEnded && this.#finSent && !this.stateCutoff) this.stateCutoff = true;
   }
 
   serviceSends(): void {
-    if (!this.#connected || this.#cutoff || this.#closed) return;
+    if (!this.#connected || this.stateCutoff || this.stateClosed) return;
     let sent = false;
     while (this.#tx.length > 0) {
       const room = this.net.roomFor(this);
@@ -238,20 +157,20 @@ export abstract class SimEndpoint implements Connection {
       this.#finSent = true;
       this.net.transmitFin(this);
       // The peer had already half-closed: both directions are now closed.
-      if (this.#rxEnded) this.#cutoff = true;
+      if (this.stateRxEnded) this.stateCutoff = true;
     }
   }
 
   shutdownSend(): void {
-    if (this.#shutdownAsked || this.#closed) return;
+    if (this.#shutdownAsked || this.stateClosed) return;
     this.#shutdownAsked = true;
     this.notify();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cutoff = true;
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
     // Closing with unread bytes aborts the connection, as close(2) does.
     if (this.#inboxBytes > 0) this.net.transmitReset(this);
     else if (!this.#finSent) this.net.transmitFin(this, true);
@@ -262,9 +181,9 @@ export abstract class SimEndpoint implements Connection {
   }
 
   reset(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cutoff = true;
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
     this.net.transmitReset(this);
     this.#drop();
     this.notify();
@@ -285,7 +204,7 @@ export abstract class SimEndpoint implements Connection {
 
   /** @internal The network reports a failure (reset, refused, timed out). */
   deliverFailure(error: NetError): void {
-    if (this.#closed) return;
+    if (this.stateClosed) return;
     this.#failure ??= error;
     this.incoming -= this.#inboxBytes;
     this.#inbox = [];
@@ -296,35 +215,35 @@ export abstract class SimEndpoint implements Connection {
 
   /** @internal The network completed the connection. */
   deliverConnected(local: Address, remote: Address): void {
-    this.#localAddress = local;
-    this.#remoteAddress = remote;
+    this.stateLocal = local;
+    this.stateRemote = remote;
     this.#connectedFact = true;
     this.notify();
   }
 
   /** @internal Marks an accepted (server-side) endpoint connected at once. */
   establish(local: Address, remote: Address): void {
-    this.#localAddress = local;
-    this.#remoteAddress = remote;
+    this.stateLocal = local;
+    this.stateRemote = remote;
     this.#connected = true;
   }
 
   /** @internal True while a connect is under way with no answer yet. */
   get awaitingConnect(): boolean {
-    return !this.#connected && !this.#connectedFact && this.#failure === null && !this.#closed;
+    return !this.#connected && !this.#connectedFact && this.#failure === null && !this.stateClosed;
   }
 
   /** @internal Whether bytes arriving now would be read (else the sender is reset). */
   get accepting(): boolean {
-    return !this.#closed;
+    return !this.stateClosed;
   }
 
   /** @internal The host crashed: the endpoint dies with the given error. */
   kill(error: NetError): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cutoff = true;
-    this.#error ??= error;
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
+    this.stateError ??= error;
     this.#drop();
     this.notify();
   }
@@ -341,14 +260,9 @@ export abstract class SimEndpoint implements Connection {
     this.#peerEnded = false;
     this.#failure = null;
     this.#connected = false;
-    this.#rxEnded = false;
-    this.#cutoff = false;
-    this.#closed = false;
-    this.#error = null;
     this.#shutdownAsked = false;
     this.#finSent = false;
-    this.#localAddress = null;
-    this.#remoteAddress = null;
+    this.clearState();
   }
 
   /** The failure recorded but not yet consumed by a pass. */

@@ -45,7 +45,6 @@ export class SimServant extends BaseServant<SimRemoter> {
   #opening: number | NetError | null = null;
   #opened = false;
   #error: NetError | null = null;
-  #accepted: SimRemoter[] = [];
 
   constructor(options: SimServantOptions) {
     checkOptions('SimServant', options, KNOWN);
@@ -81,8 +80,6 @@ export class SimServant extends BaseServant<SimRemoter> {
 
   override close(): void {
     if (this.#listening) this.net.unlisten(this, this.#address.host, this.#address.port);
-    for (const remoter of this.#accepted) remoter.close();
-    this.#accepted = [];
     super.close();
     this.#listening = false;
     this.#opening = null;
@@ -99,10 +96,7 @@ export class SimServant extends BaseServant<SimRemoter> {
       if (typeof opening === 'number') this.#opened = true;
       else this.#error = opening;
     }
-    if (this.#accepted.length === 0) return;
-    const accepted = this.#accepted;
-    this.#accepted = [];
-    for (const remoter of accepted) this.admit(remoter);
+    this.admitAccepted();
   }
 
   override serviceReceives(): void {
@@ -123,8 +117,7 @@ export class SimServant extends BaseServant<SimRemoter> {
   acceptFrom(client: SimEndpoint, port: number): SimRemoter {
     const options = { ...(this.#highWater !== undefined && { highWater: this.#highWater }), ...(this.tymth !== null && { tymth: this.tymth }) };
     const remoter = new SimRemoter(this.net, this.#address.host, port, { host: client.host, port: client.localPort }, this.mark, options);
-    this.#accepted.push(remoter);
-    this.waker?.();
+    this.enqueue(remoter);
     return remoter;
   }
 
