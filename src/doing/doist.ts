@@ -16,7 +16,7 @@
  * AbortSignal, and both always exit their doers. An exception from a dog
  * closes the other deeds in reverse order of entry and then propagates.
  */
-import { realClock, type Clock } from '../core/clock.js';
+import { realClock, type CancelTimer, type Clock } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
 import { checkOptions, checkSeconds } from '../core/options.js';
 import { Tymist } from '../core/tymist.js';
@@ -68,6 +68,8 @@ export class Doist extends Tymist {
   #deeds: Deeds;
   #woken = false;
   #wakeSleeper: (() => void) | null = null;
+  #cancelTimer: CancelTimer | null = null;
+  #timerDue = Infinity;
   #running = false;
 
   constructor(options: DoistOptions = {}) {
@@ -193,6 +195,8 @@ export class Doist extends Tymist {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.#disarm();
+      this.#wakeSleeper = null;
       this.#running = false;
       this.exit();
     }
@@ -214,26 +218,45 @@ export class Doist extends Tymist {
     return this.limit;
   }
 
-  /** Sleeps up to `seconds` (real), returning early on wake or abort. */
+  /**
+   * Sleeps up to `seconds` (real), returning early on wake or abort. One
+   * clock timer stays armed across sleeps: it is re-armed only when the next
+   * due tyme comes earlier than the armed one, so a busy server does not set
+   * and clear a timer on every recur. A timer armed too early just costs one
+   * extra recur, after which the Doist sleeps again.
+   */
   #sleep(seconds: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#woken || seconds <= 0 || signal?.aborted === true) {
       this.#woken = false;
       return nextTurn();
     }
     return new Promise((resolve) => {
-      const finish = (): void => {
-        cancel();
+      this.#wakeSleeper = (): void => {
         this.#wakeSleeper = null;
         resolve();
       };
-      this.#wakeSleeper = finish;
       // Nothing is due (every deed waits for a wake): sleep until woken or aborted.
-      const cancel = Number.isFinite(seconds) ? this.clock.setTimer(seconds, finish) : noop;
+      if (!Number.isFinite(seconds)) return;
+      const due = this.clock.now() + seconds;
+      if (this.#cancelTimer !== null && this.#timerDue <= due) return;
+      this.#cancelTimer?.();
+      this.#timerDue = due;
+      this.#cancelTimer = this.clock.setTimer(seconds, this.#onTimer);
     });
   }
-}
 
-function noop(): void {}
+  readonly #onTimer = (): void => {
+    this.#cancelTimer = null;
+    this.#timerDue = Infinity;
+    this.#wakeSleeper?.();
+  };
+
+  #disarm(): void {
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#timerDue = Infinity;
+  }
+}
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 function nextTurn(): Promise<void> {

@@ -310,8 +310,10 @@ test('Doist#run in real mode recurs at once on wake, before the deed\'s tock', a
   t.is(await sleeping(clock), 1);
   clock.advance(0.25);
   doer.wake();
-  // The woken deed ran at 0.25; its schedule keeps its phase, so it sleeps until 1.
-  t.is(await clock.nextTimer(), 1);
+  await nextTurns(3);
+  t.deepEqual(brief(trace).slice(-1), ['d:recur@0.25']);
+  // The woken deed keeps its phase, so the Doist sleeps until 1, on the timer already armed.
+  t.deepEqual(clock.pending, [1]);
   clock.advance(0.75);
   t.is(await sleeping(clock), 2);
   clock.advance(1);
@@ -384,6 +386,28 @@ test('Doist#run in real mode paces tock-0 deeds by the Doist\'s tock', async (t)
   t.is(await sleeping(clock), 0.5);
   clock.advance(0.5);
   t.true(await running);
+});
+
+test('Doist#run in real mode keeps one timer armed across wakes instead of re-arming it every recur', async (t) => {
+  t.timeout(5000);
+  const clock = new ManualClock();
+  let armed = 0;
+  const counting = { now: () => clock.now(), epochMs: () => clock.epochMs(), setTimer: (seconds: number, fn: () => void) => ((armed += 1), clock.setTimer(seconds, fn)) };
+  const doer = new Recorder([], { name: 'd', tock: 10 });
+  const doist = new Doist({ clock: counting, real: true });
+  const controller = new AbortController();
+  const running = doist.run([doer], { signal: controller.signal });
+  for (let wake = 1; wake <= 20; wake++) {
+    clock.advance(0.1);
+    doer.wake();
+    await nextTurns(2);
+  }
+  t.is(doer.runs, 21);
+  t.is(armed, 1);
+  t.deepEqual(clock.pending, [10]);
+  controller.abort();
+  await running;
+  t.deepEqual(clock.pending, [], 'the armed timer is cancelled when the run ends');
 });
 
 test('Doist#run in real mode sleeps without a timer when every deed waits for a wake (tock Infinity)', async (t) => {
