@@ -186,6 +186,12 @@ export class BareServer implements Serviceable {
   nextDue(): number {
     const now = this.#tymth?.() ?? 0;
     if (this.#busy.size > 0) return now;
+    // Entries left by finished or rescheduled stewards would wake the scheduler for nothing.
+    for (;;) {
+      const entry = this.#deadlines.peek();
+      if (entry === undefined || this.#scheduled.get(entry.steward) === entry.at) break;
+      this.#deadlines.pop();
+    }
     return Math.min(this.servant.nextDue(), this.#deadlines.peekKey());
   }
 

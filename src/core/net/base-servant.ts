@@ -132,7 +132,21 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
       // poll it every pass until it reads, rather than sleep past it.
       if (remoter.busy || remoter.paused) return this.#tymth?.() ?? 0;
     }
-    return this.#deadlines.peekKey();
+    // Entries of removed remoters, and deadlines traffic pushed back, would
+    // wake the scheduler for nothing: settle them before answering.
+    for (;;) {
+      const remoter = this.#deadlines.peek();
+      if (remoter === undefined) return Infinity;
+      const key = this.#deadlines.peekKey();
+      if (!this.#scheduled.has(remoter)) {
+        this.#deadlines.pop();
+      } else if (remoter.tymer.stopTyme > key) {
+        this.#deadlines.pop();
+        this.#deadlines.push(remoter.tymer.stopTyme, remoter);
+      } else {
+        return key;
+      }
+    }
   }
 
   /** Queues a connection the backend just accepted; the next serviceConnects admits it. Wakes the scheduler. */
