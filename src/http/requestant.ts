@@ -536,6 +536,9 @@ function checkValue(section: Buffer, start: number, end: number): void {
 /** Connection persistence: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */
 function persistence(connection: string, http11: boolean): boolean {
   if (connection === '') return http11;
+  // The usual single tokens, without splitting.
+  if (connection.length === 5 && connection.toLowerCase() === 'close') return false;
+  if (connection.length === 10 && connection.toLowerCase() === 'keep-alive') return true;
   let close = false;
   let keepAlive = false;
   for (const option of connection.split(',')) {

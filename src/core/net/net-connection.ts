@@ -13,6 +13,7 @@
  * backpressure and resumes on 'drain', and `txPending` lets producers stop.
  */
 import type { Socket } from 'node:net';
+import type { Address } from './address.js';
 import { BaseConnection, type ConnectionOptions } from './base-connection.js';
 import { toNetError, type NetError } from './net-error.js';
 
@@ -34,6 +35,7 @@ export abstract class NetConnection extends BaseConnection {
   #socketClosed = false;
   #shutdownAsked = false;
   #shutdownSent = false;
+  #localPending = false;
 
   /** The key used in wire log records. */
   protected abstract get logKey(): string;
@@ -174,8 +176,18 @@ export abstract class NetConnection extends BaseConnection {
   protected readAddresses(): void {
     const socket = this.#socket;
     if (socket === null) return;
-    this.stateLocal = socket.localAddress === undefined ? null : { host: socket.localAddress, port: socket.localPort ?? 0 };
     this.stateRemote = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort ?? 0 };
+    // The local address costs a system call and is rarely read: read it on first use.
+    this.#localPending = true;
+  }
+
+  override get localAddress(): Address | null {
+    const socket = this.#socket;
+    if (this.#localPending && socket !== null) {
+      this.#localPending = false;
+      this.stateLocal = socket.localAddress === undefined ? null : { host: socket.localAddress, port: socket.localPort ?? 0 };
+    }
+    return this.stateLocal;
   }
 
   /** Forgets the current socket and every fact about it, keeping queued bytes (a client reconnecting). */
