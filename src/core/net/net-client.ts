@@ -133,7 +133,8 @@ export class NetClient extends NetConnection implements Client {
   nextDue(): number {
     const tymth = this.tymer.tymth;
     if (tymth === null) return Infinity;
-    if (this.busy || this.#connectedFact) return tymth();
+    // Paused reading waits for a reader that may live outside this doer: poll it every pass.
+    if (this.busy || this.paused || this.#connectedFact) return tymth();
     let due = this.tymeout > 0 ? this.tymer.stopTyme : Infinity;
     due = Math.min(due, this.#reconnector.due);
     return due;

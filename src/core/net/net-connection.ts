@@ -26,7 +26,6 @@ export abstract class NetConnection extends BaseConnection {
   #inbox: Buffer[] = [];
   #inboxBytes = 0;
   #tx: Buffer[] = [];
-  #txHead = 0;
   #txBytes = 0;
   #blocked = false;
   #paused = false;
@@ -72,12 +71,13 @@ export abstract class NetConnection extends BaseConnection {
 
   serviceReceives(): void {
     if (this.#inboxBytes > 0) {
-      const key = this.logKey;
+      const log = this.wireLog;
+      const key = log === null ? '' : this.logKey;
       for (const chunk of this.#inbox) {
         this.rxQueue.push(chunk);
-        this.wireLog?.record('rx', key, chunk);
+        log?.record('rx', key, chunk);
       }
-      this.#inbox = [];
+      this.#inbox.length = 0;
       this.#inboxBytes = 0;
       this.refresh();
     }
@@ -104,25 +104,20 @@ export abstract class NetConnection extends BaseConnection {
     const socket = this.#socket;
     if (socket === null || this.stateCutoff || this.stateClosed || !this.sendable) return;
     if (this.#txBytes > 0 && !this.#blocked) {
-      const key = this.logKey;
-      const corked = this.#tx.length - this.#txHead > 1;
+      // Everything queued goes out in one corked batch (one writev); the
+      // socket's own buffer then says whether to wait for 'drain'.
+      const log = this.wireLog;
+      const key = log === null ? '' : this.logKey;
+      const corked = this.#tx.length > 1;
       if (corked) socket.cork();
-      while (this.#txHead < this.#tx.length) {
-        const chunk = this.#tx[this.#txHead]!;
-        this.#tx[this.#txHead] = EMPTY;
-        this.#txHead += 1;
-        this.#txBytes -= chunk.length;
-        this.wireLog?.record('tx', key, chunk);
-        if (!socket.write(chunk)) {
-          this.#blocked = true;
-          break;
-        }
+      for (const chunk of this.#tx) {
+        log?.record('tx', key, chunk);
+        socket.write(chunk);
       }
       if (corked) socket.uncork();
-      if (this.#txHead === this.#tx.length) {
-        this.#tx = [];
-        this.#txHead = 0;
-      }
+      this.#tx = [];
+      this.#txBytes = 0;
+      this.#blocked = socket.writableNeedDrain;
       this.refresh();
     }
     if (this.#shutdownAsked && !this.#shutdownSent && this.#txBytes === 0) {
@@ -230,7 +225,6 @@ export abstract class NetConnection extends BaseConnection {
 
   #dropQueues(): void {
     this.#tx = [];
-    this.#txHead = 0;
     this.#txBytes = 0;
     this.#inbox = [];
     this.#inboxBytes = 0;
@@ -266,7 +260,5 @@ export abstract class NetConnection extends BaseConnection {
     this.notify();
   };
 }
-
-const EMPTY = Buffer.alloc(0);
 
 function noop(): void {}
