@@ -69,6 +69,7 @@ export class Doist extends Tymist {
   #woken = false;
   #wakeSleeper: (() => void) | null = null;
   #cancelTimer: CancelTimer | null = null;
+  #wakePending = false;
   #timerDue = Infinity;
   #running = false;
 
@@ -125,10 +126,21 @@ export class Doist extends Tymist {
    * arrive; a doer's own `wake()` calls it after making its deed due.
    */
   wake(): void {
-    const wakeSleeper = this.#wakeSleeper;
-    if (wakeSleeper !== null) wakeSleeper();
-    else this.#woken = true;
+    if (this.#wakeSleeper === null) {
+      this.#woken = true;
+    } else if (!this.#wakePending) {
+      // End the sleep after the current I/O phase, not inside this event's
+      // callback: every event Node delivers in the same turn then lands in
+      // one recur instead of one recur each.
+      this.#wakePending = true;
+      setImmediate(this.#wakeNow);
+    }
   }
+
+  readonly #wakeNow = (): void => {
+    this.#wakePending = false;
+    this.#wakeSleeper?.();
+  };
 
   /**
    * Runs synchronously in virtual tyme until every deed is done or `limit`

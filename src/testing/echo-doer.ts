@@ -13,7 +13,7 @@ import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 
 /** Options of an {@link EchoDoer}. */
 export interface EchoDoerOptions extends ServiceDoerOptions {
-  /** Stop echoing a remoter while this many bytes wait to be sent (default 256 KiB). */
+  /** Stop echoing a remoter while this many bytes wait to be sent (default 512 KiB). */
   readonly highWater?: number;
 }
 
@@ -26,7 +26,7 @@ export class EchoDoer extends ServiceDoer<Servant> {
   constructor(servant: Servant, options: EchoDoerOptions = {}) {
     const { highWater, ...rest } = options;
     super(servant, rest);
-    this.#highWater = highWater ?? 256 * 1024;
+    this.#highWater = highWater ?? 512 * 1024;
   }
 
   protected override recur(tyme: number): boolean {

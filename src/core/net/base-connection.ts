@@ -17,7 +17,7 @@ import { netError, type NetError } from './net-error.js';
 import type { WireLog } from './wire-log.js';
 
 /** Default receive high-water mark in bytes. */
-export const DEFAULT_HIGH_WATER = 256 * 1024;
+export const DEFAULT_HIGH_WATER = 512 * 1024;
 
 /** Options shared by every connection. */
 export interface ConnectionOptions {
@@ -25,7 +25,7 @@ export interface ConnectionOptions {
   readonly tymth?: Tymth;
   /** Idle timeout in seconds of tyme (default 0: never). */
   readonly tymeout?: number;
-  /** Receive high-water mark in bytes (default 256 KiB). */
+  /** Receive high-water mark in bytes (default 512 KiB). */
   readonly highWater?: number;
   /** Wire log hook. */
   readonly wireLog?: WireLog | null;

@@ -27,7 +27,7 @@ export interface NetServantOptions {
   readonly tymth?: Tymth;
   /** Idle timeout in seconds of tyme for each remoter (default 0: never). */
   readonly tymeout?: number;
-  /** Receive high-water mark per remoter in bytes (default 256 KiB). */
+  /** Receive high-water mark per remoter in bytes (default 512 KiB). */
   readonly highWater?: number;
   /** Listen backlog (default 511). */
   readonly backlog?: number;

@@ -27,7 +27,7 @@ export interface SimServantOptions {
   readonly tymth?: Tymth;
   /** Idle timeout in seconds of tyme for each remoter (default 0: never). */
   readonly tymeout?: number;
-  /** Receive high-water mark per remoter in bytes (default 256 KiB). */
+  /** Receive high-water mark per remoter in bytes (default 512 KiB). */
   readonly highWater?: number;
   /** Wire log hook given to every remoter. */
   readonly wireLog?: WireLog | null;
