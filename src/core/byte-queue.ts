@@ -16,7 +16,9 @@ const EMPTY = Buffer.alloc(0);
 
 /** A FIFO of bytes stored as the chunks they arrived in. */
 export class ByteQueue {
+  /** Chunk slots; [#head, #count) hold bytes. Slots are reused, never shrunk: no reallocation per drain. */
   #chunks: Buffer[] = [];
+  #count = 0;
   /** Index in #chunks of the first chunk still holding bytes. */
   #head = 0;
   /** Bytes of the head chunk already consumed. */
@@ -34,7 +36,10 @@ export class ByteQueue {
   /** Appends a chunk by reference (no copy). Empty chunks are ignored. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.#count < this.#chunks.length) this.#chunks[this.#count] = buffer;
+    else this.#chunks.push(buffer);
+    this.#count += 1;
     this.#length += chunk.length;
   }
 
@@ -81,7 +86,7 @@ export class ByteQueue {
     if (from >= this.#length) return -1;
     const first = this.#locate(from);
     let base = this.#cursorBase; // queue index of the current chunk's first unconsumed byte
-    for (let i = first; i < this.#chunks.length; i++) {
+    for (let i = first; i < this.#count; i++) {
       const chunk = this.#chunks[i]!;
       const skip = i === this.#head ? this.#offset : 0;
       const size = chunk.length - skip;
@@ -111,6 +116,7 @@ export class ByteQueue {
     this.#checkCount(count);
     if (count === 0) return EMPTY;
     const head = this.#chunks[this.#head]!;
+    if (this.#offset === 0 && count === head.length) return head;
     if (this.#offset + count <= head.length) return head.subarray(this.#offset, this.#offset + count);
     const copy = Buffer.allocUnsafe(count);
     let written = 0;
@@ -170,7 +176,8 @@ export class ByteQueue {
 
   /** Drops every queued byte. */
   clear(): void {
-    this.#chunks = [];
+    this.#chunks.fill(EMPTY, this.#head, this.#count);
+    this.#count = 0;
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;
@@ -192,15 +199,18 @@ export class ByteQueue {
     }
   }
 
-  /** Drops consumed chunk slots once they are the larger part of the array. */
+  /** Reuses the slots once everything is consumed; moves the live slots down once the consumed ones dominate. */
   #compact(): void {
-    if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
+    if (this.#head === this.#count) {
       this.#head = 0;
+      this.#count = 0;
       this.#cursorChunk = 0;
-    } else if (this.#head >= 32 && this.#head * 2 >= this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
+    } else if (this.#head >= 32 && this.#head * 2 >= this.#count) {
+      const live = this.#count - this.#head;
+      this.#chunks.copyWithin(0, this.#head, this.#count);
+      this.#chunks.fill(EMPTY, live, this.#count);
       this.#head = 0;
+      this.#count = live;
       this.#cursorChunk = 0;
     }
   }

@@ -68,7 +68,8 @@ export class Tymer extends Tymee {
    * current duration). Use this to refresh an activity timeout.
    */
   start(duration: number = this.duration, start: number = this.tyme): void {
-    checkSeconds('Tymer', 'duration', duration);
+    // Refreshing with the same duration (the common case) needs no new check.
+    if (duration !== this.#stop - this.#start) checkSeconds('Tymer', 'duration', duration);
     this.#start = start;
     this.#stop = start + duration;
   }

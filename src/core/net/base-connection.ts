@@ -106,7 +106,8 @@ export abstract class BaseConnection implements Connection {
   }
 
   refresh(): void {
-    if (this.tymer.tymth !== null) this.tymer.start(this.#tymeout);
+    // Without a tymeout the timer is never read; setting one refreshes it.
+    if (this.#tymeout > 0 && this.tymer.tymth !== null) this.tymer.start(this.#tymeout);
   }
 
   wind(tymth: Tymth): void {

@@ -42,6 +42,8 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   #deadlines = new MinHeap<R>();
   #scheduled = new Set<R>();
   #accepted: R[] = [];
+  /** The admitted remoters, for identity checks without hashing their keys. */
+  #members = new Set<R>();
 
   constructor(owner: string, tymth: Tymth | undefined, tymeout: number | undefined, wireLog: WireLog | null | undefined) {
     this.#tymth = tymth ?? null;
@@ -82,6 +84,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     this.#accepted = [];
     for (const remoter of this.remoters.values()) remoter.close();
     this.remoters.clear();
+    this.#members.clear();
     this.ready.clear();
     this.#deadlines.clear();
     this.#scheduled.clear();
@@ -121,6 +124,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     const found = this.remoters.get(key);
     if (found === undefined || (typeof remoter !== 'string' && found !== remoter)) return;
     this.remoters.delete(key);
+    this.#members.delete(found);
     this.ready.delete(found);
     this.#scheduled.delete(found);
     if (close) found.close();
@@ -169,13 +173,19 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     remoter.tymeout = this.#tymeout;
     remoter.wireLog = this.wireLog;
     this.remoters.set(remoter.remoteKey, remoter);
+    this.#members.add(remoter);
     this.ready.add(remoter);
     this.#schedule(remoter);
   }
 
-  /** A remoter's event hook: marks it ready (if it is still ours) and wakes the scheduler. */
+  /**
+   * A remoter's event hook: marks it ready (if it is still ours) and wakes
+   * the scheduler. A remoter already ready is serviced on the next pass
+   * anyway, so its further events cost nothing.
+   */
   readonly mark = (remoter: R): void => {
-    if (this.remoters.get(remoter.remoteKey) === remoter) this.ready.add(remoter);
+    if (this.ready.has(remoter)) return;
+    if (this.#members.has(remoter)) this.ready.add(remoter);
     this.waker?.();
   };
 

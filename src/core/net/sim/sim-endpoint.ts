@@ -39,8 +39,12 @@ export abstract class SimEndpoint extends BaseConnection {
   windowBlocked = false;
   /** @internal Our port: the listening port for an accepted end, the ephemeral port for a client. */
   localPort = 0;
+  /** @internal The network's link from this end's host to its peer's, cached once paired. */
+  link: unknown = null;
+  /** Delivered chunks not yet moved to rxQueue: slots [#inboxHead, #inboxCount), reused, never shrunk. */
   #inbox: Buffer[] = [];
   #inboxHead = 0;
+  #inboxCount = 0;
   #inboxBytes = 0;
   #tx = new ByteQueue();
   #connectedFact = false;
@@ -102,18 +106,19 @@ export abstract class SimEndpoint extends BaseConnection {
     }
     if (this.#inboxBytes > 0 && !this.stateClosed) {
       let moved = 0;
-      const key = this.logKey;
-      while (this.#inboxHead < this.#inbox.length && this.rxQueue.length < this.highWater) {
+      const log = this.wireLog;
+      const key = log === null ? '' : this.logKey;
+      while (this.#inboxHead < this.#inboxCount && this.rxQueue.length < this.highWater) {
         const chunk = this.#inbox[this.#inboxHead]!;
         this.#inbox[this.#inboxHead] = EMPTY;
         this.#inboxHead += 1;
         this.rxQueue.push(chunk);
-        this.wireLog?.record('rx', key, chunk);
+        log?.record('rx', key, chunk);
         moved += chunk.length;
       }
-      if (this.#inboxHead === this.#inbox.length) {
-        this.#inbox = [];
+      if (this.#inboxHead === this.#inboxCount) {
         this.#inboxHead = 0;
+        this.#inboxCount = 0;
       }
       this.#inboxBytes -= moved;
       this.incoming -= moved;
@@ -148,7 +153,7 @@ export abstract class SimEndpoint extends BaseConnection {
       }
       const size = Math.min(room, this.net.segment, this.#tx.length);
       const bytes = this.#tx.take(size);
-      this.wireLog?.record('tx', this.logKey, bytes);
+      if (this.wireLog !== null) this.wireLog.record('tx', this.logKey, bytes);
       this.net.transmitData(this, bytes);
       sent = true;
     }
@@ -191,7 +196,9 @@ export abstract class SimEndpoint extends BaseConnection {
 
   /** @internal The network delivers bytes. */
   deliverData(bytes: Buffer): void {
-    this.#inbox.push(bytes);
+    if (this.#inboxCount < this.#inbox.length) this.#inbox[this.#inboxCount] = bytes;
+    else this.#inbox.push(bytes);
+    this.#inboxCount += 1;
     this.#inboxBytes += bytes.length;
     this.notify();
   }
@@ -207,9 +214,7 @@ export abstract class SimEndpoint extends BaseConnection {
     if (this.stateClosed) return;
     this.#failure ??= error;
     this.incoming -= this.#inboxBytes;
-    this.#inbox = [];
-    this.#inboxHead = 0;
-    this.#inboxBytes = 0;
+    this.#clearInbox();
     this.notify();
   }
 
@@ -253,9 +258,7 @@ export abstract class SimEndpoint extends BaseConnection {
     this.peer = null;
     this.incoming = 0;
     this.windowBlocked = false;
-    this.#inbox = [];
-    this.#inboxHead = 0;
-    this.#inboxBytes = 0;
+    this.#clearInbox();
     this.#connectedFact = false;
     this.#peerEnded = false;
     this.#failure = null;
@@ -275,12 +278,17 @@ export abstract class SimEndpoint extends BaseConnection {
     return this.#connectedFact;
   }
 
+  #clearInbox(): void {
+    this.#inbox.fill(EMPTY, this.#inboxHead, this.#inboxCount);
+    this.#inboxHead = 0;
+    this.#inboxCount = 0;
+    this.#inboxBytes = 0;
+  }
+
   #drop(): void {
     this.#tx.clear();
     this.incoming -= this.#inboxBytes;
-    this.#inbox = [];
-    this.#inboxHead = 0;
-    this.#inboxBytes = 0;
+    this.#clearInbox();
   }
 }
 

@@ -24,7 +24,6 @@
  * (FIFO among equal tymes), so who calls first does not matter.
  */
 import { HioError } from '../../errors.js';
-import { MinHeap } from '../../min-heap.js';
 import { checkOptions, checkSeconds } from '../../options.js';
 import { Prng } from '../../prng.js';
 import { Tymee } from '../../tymee.js';
@@ -32,6 +31,7 @@ import type { Tymth } from '../../tymist.js';
 import type { Connection } from '../connection.js';
 import { netError, type NetError } from '../net-error.js';
 import type { SimEndpoint } from './sim-endpoint.js';
+import { SimEvents } from './sim-events.js';
 import type { SimServant } from './sim-servant.js';
 import { SimTrace, type TracedHost } from './sim-trace.js';
 
@@ -94,6 +94,8 @@ type ParcelKind = (typeof ParcelKind)[keyof typeof ParcelKind];
 interface Parcel {
   /** Tyme the parcel arrives (set when scheduled). */
   at: number;
+  /** Place in the event order (set when scheduled). */
+  seq: number;
   readonly kind: ParcelKind;
   readonly link: Link;
   readonly conn: number;
@@ -105,6 +107,8 @@ interface Parcel {
 }
 
 interface Action {
+  at: number;
+  seq: number;
   readonly run: () => void;
 }
 
@@ -131,7 +135,7 @@ export class SimNet extends Tymee {
   readonly stats: SimStats = { sent: 0, delivered: 0, bytesDelivered: 0 };
   #hosts = new Map<string, Host>();
   #links = new Map<string, Link>();
-  #events = new MinHeap<SimEvent>();
+  #events = new SimEvents<SimEvent>();
   #conns = 0;
   #advancing = false;
 
@@ -176,7 +180,7 @@ export class SimNet extends Tymee {
 
   /** Runs `action` at `tyme` (seconds), in order with the network's own events: for scheduled faults. */
   at(tyme: number, action: () => void): void {
-    this.#events.push(tyme, { run: action });
+    this.#events.push(tyme, { at: 0, seq: 0, run: action });
   }
 
   // ------------------------------------------------------------------ faults
@@ -322,7 +326,7 @@ export class SimNet extends Tymee {
       return port;
     }
     host.endpoints.add(client);
-    this.#send({ at: 0, kind: ParcelKind.syn, link: this.#link(host, target), conn, from: client, to: null, port: targetPort, bytes: null }, client);
+    this.#send({ at: 0, seq: 0, kind: ParcelKind.syn, link: this.#link(host, target), conn, from: client, to: null, port: targetPort, bytes: null }, client);
     this.at(this.tyme + this.connectTymeout, () => {
       if (client.conn === conn && client.awaitingConnect) {
         this.trace.record(this.tyme, 'timeout', conn, host, target, 0, 'connect');
@@ -343,27 +347,28 @@ export class SimNet extends Tymee {
     const peer = sender.peer!;
     peer.incoming += bytes.length;
     this.stats.sent += 1;
-    const link = this.#link(this.#host(sender.host), this.#host(peer.host));
-    this.trace.record(this.tyme, 'send', sender.conn, link.from, link.to, bytes.length);
-    this.#send({ at: 0, kind: ParcelKind.data, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes }, sender);
+    const link = this.#linkOf(sender, peer);
+    const tyme = this.tyme;
+    this.trace.record(tyme, 'send', sender.conn, link.from, link.to, bytes.length);
+    this.#send({ at: 0, seq: 0, kind: ParcelKind.data, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes }, sender, tyme);
   }
 
   /** @internal Sends a half-close (or, with `closing`, the FIN of a close) to the peer. */
   transmitFin(sender: SimEndpoint, closing = false): void {
     const peer = sender.peer;
     if (peer === null) return;
-    const link = this.#link(this.#host(sender.host), this.#host(peer.host));
+    const link = this.#linkOf(sender, peer);
     this.trace.record(this.tyme, closing ? 'close' : 'fin', sender.conn, link.from, link.to, 0);
-    this.#send({ at: 0, kind: ParcelKind.fin, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
+    this.#send({ at: 0, seq: 0, kind: ParcelKind.fin, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
   }
 
   /** @internal Sends a reset to the peer. */
   transmitReset(sender: SimEndpoint): void {
     const peer = sender.peer;
     if (peer === null) return;
-    const link = this.#link(this.#host(sender.host), this.#host(peer.host));
+    const link = this.#linkOf(sender, peer);
     this.trace.record(this.tyme, 'reset', sender.conn, link.from, link.to, 0);
-    this.#send({ at: 0, kind: ParcelKind.rst, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
+    this.#send({ at: 0, seq: 0, kind: ParcelKind.rst, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
   }
 
   /** @internal Forgets an endpoint that closed for good (a removed remoter, a closed client). */
@@ -374,9 +379,8 @@ export class SimNet extends Tymee {
   // ----------------------------------------------------------------- inside
 
   /** Schedules a parcel: after the link is free, plus latency and jitter, never before the sender's previous parcel. */
-  #send(parcel: Parcel, sender: SimEndpoint): void {
+  #send(parcel: Parcel, sender: SimEndpoint, tyme = this.tyme): void {
     const link = parcel.link;
-    const tyme = this.tyme;
     let departure = tyme;
     if (parcel.bytes !== null && this.bandwidth !== Infinity) {
       departure = Math.max(tyme, link.busyUntil) + parcel.bytes.length / this.bandwidth;
@@ -386,7 +390,6 @@ export class SimNet extends Tymee {
     if (this.jitter > 0) arrival += this.jitter * this.prng.next();
     if (arrival < sender.lastArrival) arrival = sender.lastArrival;
     sender.lastArrival = arrival;
-    parcel.at = arrival;
     this.#events.push(arrival, parcel);
   }
 
@@ -457,7 +460,7 @@ export class SimNet extends Tymee {
     const servant = host.listeners.get(parcel.port);
     const back = this.#link(host, link.from);
     if (servant === undefined || host.refuseAll || host.refused.has(parcel.port)) {
-      this.#send({ at: 0, kind: ParcelKind.refuse, link: back, conn: parcel.conn, from: client, to: client, port: parcel.port, bytes: null }, client);
+      this.#send({ at: 0, seq: 0, kind: ParcelKind.refuse, link: back, conn: parcel.conn, from: client, to: client, port: parcel.port, bytes: null }, client);
       return;
     }
     const remoter = servant.acceptFrom(client, parcel.port);
@@ -466,7 +469,16 @@ export class SimNet extends Tymee {
     client.peer = remoter;
     host.endpoints.add(remoter);
     this.trace.record(parcel.at, 'accept', parcel.conn, host, link.from, parcel.port);
-    this.#send({ at: 0, kind: ParcelKind.synack, link: back, conn: parcel.conn, from: remoter, to: client, port: parcel.port, bytes: null }, remoter);
+    this.#send({ at: 0, seq: 0, kind: ParcelKind.synack, link: back, conn: parcel.conn, from: remoter, to: client, port: parcel.port, bytes: null }, remoter);
+  }
+
+  /** The link from an endpoint's host to its peer's, cached on the endpoint. */
+  #linkOf(sender: SimEndpoint, peer: SimEndpoint): Link {
+    const cached = sender.link as Link | null;
+    if (cached !== null && cached.to.name === peer.host) return cached;
+    const link = this.#link(this.#host(sender.host), this.#host(peer.host));
+    sender.link = link;
+    return link;
   }
 
   #unblock(link: Link, flag: 'held' | 'cut'): void {

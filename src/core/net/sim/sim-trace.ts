@@ -53,7 +53,8 @@ export interface TracedHost {
   readonly id: number;
 }
 
-const scratch = new DataView(new ArrayBuffer(8));
+const scratch = new Float64Array(1);
+const words = new Uint32Array(scratch.buffer);
 
 /** Events plus their running digest. */
 export class SimTrace {
@@ -80,14 +81,19 @@ export class SimTrace {
    */
   record(tyme: number, kind: SimTraceKindName, conn: number, from: TracedHost, to: TracedHost | null, bytes: number, detail = ''): void {
     this.#count += 1;
-    scratch.setFloat64(0, tyme);
-    this.#mix(scratch.getUint32(0));
-    this.#mix(scratch.getUint32(4));
-    this.#mix(SimTraceKind[kind]);
-    this.#mix(conn);
-    this.#mix(bytes);
-    this.#mix(from.id);
-    this.#mix(to === null ? 0 : to.id);
+    scratch[0] = tyme;
+    // Kind and both host numbers share one word: kinds < 16, hosts numbered from 1 in order of first use.
+    const hosts = SimTraceKind[kind] ^ (from.id << 4) ^ ((to === null ? 0 : to.id) << 18);
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    h1 = Math.imul(h1 ^ words[0]!, 0x01000193);
+    h2 = Math.imul(h2 + words[1]!, 0x5bd1e995);
+    h1 = Math.imul(h1 ^ hosts, 0x01000193);
+    h2 = Math.imul(h2 + conn, 0x5bd1e995);
+    h1 = Math.imul(h1 ^ bytes, 0x01000193);
+    h2 = Math.imul((h2 ^ (h2 >>> 15)) + h1, 0x5bd1e995);
+    this.#h1 = h1;
+    this.#h2 = h2;
     if (detail !== '') this.#mixText(detail);
     if (this.#keep) this.events.push({ tyme, kind, conn, from: from.name, to: to === null ? '' : to.name, bytes, detail });
   }
