@@ -37,6 +37,7 @@ export class SimClient extends SimEndpoint implements Client {
   readonly address: Address;
   waker: (() => void) | null = null;
   readonly #reconnector: Reconnector;
+  #notified = false;
   #started = false;
 
   constructor(options: SimClientOptions) {
@@ -67,6 +68,9 @@ export class SimClient extends SimEndpoint implements Client {
   }
 
   notify(): void {
+    // One wake until the next receive pass is enough: that pass takes in everything.
+    if (this.#notified) return;
+    this.#notified = true;
     this.waker?.();
   }
 
@@ -93,6 +97,11 @@ export class SimClient extends SimEndpoint implements Client {
     if (this.connecting || this.failure !== null) this.serviceReceives();
     if (this.#reconnector.check(this.cutoff && !this.closed)) this.reopen();
     return this.connected;
+  }
+
+  override serviceReceives(): void {
+    this.#notified = false;
+    super.serviceReceives();
   }
 
   service(): void {
