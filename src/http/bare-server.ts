@@ -99,6 +99,7 @@ export class BareServer implements Serviceable {
   readonly #date: HttpDate;
   #tymth: Tymth | null = null;
   #busy = new Set<Steward>();
+  #settling = new Set<Steward>();
   #deadlines = new MinHeap<{ readonly steward: Steward; readonly at: number }>();
   #scheduled = new Map<Steward, number>();
   #pass = 0;
@@ -180,6 +181,12 @@ export class BareServer implements Serviceable {
       if (steward.pass !== pass && this.stewards.get(steward.remoter) === steward) this.#run(steward, pass);
     }
     servant.serviceSends();
+    // Half-closed connections whose last bytes just went out may close now.
+    for (const steward of this.#settling) {
+      steward.settle();
+      if (steward.done) this.#forget(steward);
+      else if (!steward.settling) this.#settling.delete(steward);
+    }
   }
 
   /** The tyme of the next pass needed without events: now while a steward is busy, else the earliest deadline. */
@@ -212,12 +219,10 @@ export class BareServer implements Serviceable {
       steward.done = true;
     }
     if (steward.done) {
-      this.stewards.delete(steward.remoter);
-      this.#busy.delete(steward);
-      this.#scheduled.delete(steward);
-      this.servant.removeRemoter(steward.remoter);
+      this.#forget(steward);
       return;
     }
+    if (steward.settling) this.#settling.add(steward);
     if (steward.busy) this.#busy.add(steward);
     else this.#busy.delete(steward);
     const deadline = steward.deadline;
@@ -225,6 +230,14 @@ export class BareServer implements Serviceable {
       this.#scheduled.set(steward, deadline);
       this.#deadlines.push(deadline, { steward, at: deadline });
     }
+  }
+
+  #forget(steward: Steward): void {
+    this.stewards.delete(steward.remoter);
+    this.#busy.delete(steward);
+    this.#settling.delete(steward);
+    this.#scheduled.delete(steward);
+    this.servant.removeRemoter(steward.remoter);
   }
 
   /** Publishes a completed request on 'hio:http:request' when someone listens. */
@@ -235,6 +248,7 @@ export class BareServer implements Serviceable {
   #forgetStewards(): void {
     this.stewards.clear();
     this.#busy.clear();
+    this.#settling.clear();
     this.#deadlines.clear();
     this.#scheduled.clear();
   }

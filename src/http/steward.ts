@@ -55,6 +55,7 @@ export class Steward {
   readonly #headerTymer: Tymer;
   readonly #lingerTymer: Tymer;
   #headerRunning = false;
+  #discarding = false;
 
   constructor(server: BareServer, remoter: Remoter) {
     this.server = server;
@@ -246,15 +247,31 @@ export class Steward {
     return false;
   }
 
+  /** True while the connection is half-closed by us and waits to close: the server settles it after each send pass. */
+  get settling(): boolean {
+    return this.#shutdown && !this.done;
+  }
+
+  /** After the pass's sends: closes a half-closed connection whose last bytes are now written, if it may. */
+  settle(): void {
+    if (this.settling) this.#linger();
+  }
+
   /**
-   * After our half-close: discard input until our last bytes are written and
-   * the peer closed too, or until the linger tymeout passes.
+   * After our half-close: once our last bytes are written, close at once if
+   * the peer sent nothing after the answered requests, else discard its
+   * input until it closes too or the linger tymeout passes — closing on
+   * unread bytes would reset the connection and could destroy our answer
+   * before the peer read it.
    */
   #linger(): void {
     const remoter = this.remoter;
-    if (remoter.rxQueue.length > 0) remoter.rxQueue.clear();
-    const expired = this.#lingerTymer.expired;
-    if (remoter.cutoff || expired || (remoter.rxEnded && remoter.txPending === 0)) {
+    if (remoter.rxQueue.length > 0) {
+      this.#discarding = true;
+      remoter.rxQueue.clear();
+    }
+    const flushed = remoter.txPending === 0;
+    if (remoter.cutoff || this.#lingerTymer.expired || (flushed && (remoter.rxEnded || !this.#discarding))) {
       remoter.close();
       this.done = true;
     }

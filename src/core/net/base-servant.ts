@@ -54,6 +54,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   abstract get address(): Address;
   abstract get opened(): boolean;
   abstract get error(): NetError | null;
+  abstract open(): void;
   abstract reopen(): void;
   abstract serviceConnects(): void;
 

@@ -22,6 +22,8 @@ export interface Client extends Connection {
   /** Called whenever something happens that a pass should handle; a scheduler sets it to wake itself. */
   waker: (() => void) | null;
 
+  /** Starts connecting unless a connection is up or under way; completes in a later serviceConnect. */
+  open(): void;
   /** Closes any current connection and starts connecting; completes in a later serviceConnect. */
   reopen(): void;
   /** Takes note of the connect's outcome, reconnecting when due; returns `connected`. */

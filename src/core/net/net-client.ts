@@ -87,6 +87,10 @@ export class NetClient extends NetConnection implements Client {
     this.#reconnector.wind(tymth);
   }
 
+  open(): void {
+    if (!this.hasSocket) this.reopen();
+  }
+
   reopen(): void {
     this.detach();
     this.#connected = false;

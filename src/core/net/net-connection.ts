@@ -152,6 +152,11 @@ export abstract class NetConnection extends BaseConnection {
     this.notify();
   }
 
+  /** True while a socket is attached (connecting, connected or closing). */
+  protected get hasSocket(): boolean {
+    return this.#socket !== null && !this.stateClosed && !this.stateCutoff;
+  }
+
   /** Whether serviceSends may write now (a client writes only once connected). */
   protected get sendable(): boolean {
     return true;

@@ -77,6 +77,10 @@ export class NetServant extends BaseServant<NetRemoter> {
     return this.#error;
   }
 
+  open(): void {
+    if (this.#server === null) this.reopen();
+  }
+
   reopen(): void {
     this.close();
     const options = this.#options;

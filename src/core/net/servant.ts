@@ -41,6 +41,8 @@ export interface Servant {
    */
   waker: (() => void) | null;
 
+  /** Starts listening unless already listening or opening. Opening completes by a later serviceConnects. */
+  open(): void;
   /** Closes, then starts listening again. Opening completes by a later serviceConnects. */
   reopen(): void;
   /** Stops listening and closes every remoter. */

@@ -243,6 +243,39 @@ export function servantConformance(name: string, factory: () => Promise<Backend>
     if (servant.remoters.size !== 0) throw new Error('remoter still listed');
   });
 
+  run('open() starts listening once; again while open it changes nothing', async (backend) => {
+    const servant = backend.servant();
+    servant.open();
+    await until(
+      backend.doist,
+      () => {
+        servant.serviceConnects();
+        return servant.opened;
+      },
+      backend.maxSteps,
+      'opened',
+    );
+    const port = servant.address.port;
+    servant.open();
+    servant.serviceConnects();
+    if (!servant.opened || servant.address.port !== port) throw new Error('a second open() disturbed the servant');
+    const client = backend.client(servant.address);
+    client.open();
+    client.open();
+    await until(
+      backend.doist,
+      () => {
+        servant.serviceConnects();
+        client.service();
+        return client.connected && servant.remoters.size === 1;
+      },
+      backend.maxSteps,
+      'one connection',
+    );
+    servant.close();
+    client.close();
+  });
+
   run('reopening a servant closes its remoters', async (backend) => {
     const { servant } = await echoServer(backend);
     const client = connect(backend, servant.address);

@@ -79,6 +79,10 @@ export class SimClient extends SimEndpoint implements Client {
     this.#reconnector.wind(tymth);
   }
 
+  open(): void {
+    if (!this.#started || this.closed || this.cutoff) this.reopen();
+  }
+
   reopen(): void {
     if (this.#started && !this.closed) super.close();
     this.forget();

@@ -67,6 +67,10 @@ export class SimServant extends BaseServant<SimRemoter> {
     return this.#error;
   }
 
+  open(): void {
+    if (!this.#listening) this.reopen();
+  }
+
   reopen(): void {
     this.close();
     const result = this.net.listen(this, this.#configured.host, this.#configured.port);
