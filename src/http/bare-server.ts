@@ -119,6 +119,8 @@ export class BareServer implements Serviceable {
     if (this.serverName !== null && !isFieldValue(this.serverName)) throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: serverName must be a valid field value');
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.#Steward = options.steward ?? Steward;
+    // Connections idle from their first moment time out like idle keep-alive ones.
+    this.servant.tymeout = this.keepAliveTymeout;
     this.#date = new HttpDate(options.clock ?? realClock);
   }
 
@@ -166,6 +168,12 @@ export class BareServer implements Serviceable {
     for (const remoter of servant.ready) {
       let steward = this.stewards.get(remoter);
       if (steward === undefined) {
+        // A connection gets its steward with its first bytes: accepting costs no more than that.
+        if (remoter.rxQueue.length === 0 && !remoter.rxEnded && !remoter.cutoff && !remoter.expired) continue;
+        if (remoter.cutoff || (remoter.expired && remoter.rxQueue.length === 0)) {
+          servant.removeRemoter(remoter);
+          continue;
+        }
         steward = new this.#Steward(this, remoter);
         this.stewards.set(remoter, steward);
       }

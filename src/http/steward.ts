@@ -24,7 +24,6 @@
 import { isUtf8 } from 'node:buffer';
 import { HttpParseError } from '../core/errors.js';
 import type { Remoter } from '../core/net/connection.js';
-import { Tymer } from '../core/tymer.js';
 import type { BareServer } from './bare-server.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
@@ -52,18 +51,16 @@ export class Steward {
   #closing = false;
   #shutdown = false;
   #continued = false;
-  readonly #headerTymer: Tymer;
-  readonly #lingerTymer: Tymer;
-  #headerRunning = false;
+  /** Tyme by which the header section under way must be complete; Infinity when none is under way. */
+  #headerDeadline = Infinity;
+  /** Tyme by which a half-closed connection closes whatever the peer does. */
+  #lingerDeadline = Infinity;
   #discarding = false;
 
   constructor(server: BareServer, remoter: Remoter) {
     this.server = server;
     this.remoter = remoter;
     this.requestant = new Requestant(remoter.rxQueue, { limits: server.limits, lenient: server.lenient });
-    const tymth = server.tymth;
-    this.#headerTymer = new Tymer(tymth === null ? {} : { tymth });
-    this.#lingerTymer = new Tymer(tymth === null ? {} : { tymth });
     remoter.tymeout = server.keepAliveTymeout;
   }
 
@@ -79,8 +76,7 @@ export class Steward {
 
   /** Tyme of this steward's next deadline (header read, linger), or Infinity. */
   get deadline(): number {
-    if (this.#shutdown) return this.#lingerTymer.stopTyme;
-    return this.#headerRunning ? this.#headerTymer.stopTyme : Infinity;
+    return this.#shutdown ? this.#lingerDeadline : this.#headerDeadline;
   }
 
   /**
@@ -89,6 +85,11 @@ export class Steward {
    */
   respond(request: Request): Responder {
     return new CustomResponder({ data: echo(request) });
+  }
+
+  /** The server's tyme (0 before it is wound). */
+  #tyme(): number {
+    return this.server.tymth?.() ?? 0;
   }
 
   /** One pass: read and parse, answer in order, watch deadlines, close when finished. */
@@ -109,7 +110,7 @@ export class Steward {
     if (this.#closing && this.#responder === null && this.#pending.length === 0) {
       this.#shutdown = true;
       remoter.shutdownSend();
-      this.#lingerTymer.start(this.server.lingerTymeout);
+      this.#lingerDeadline = this.#tyme() + this.server.lingerTymeout;
       this.#linger();
     }
   }
@@ -121,11 +122,10 @@ export class Steward {
     while (!this.#closing && this.#pending.length < this.server.maxPipelined) {
       const progress = requestant.parse();
       if (progress === 'more') {
-        if (requestant.readingHead && requestant.started && !this.#headerRunning) {
-          this.#headerRunning = true;
-          this.#headerTymer.start(this.server.headerTymeout);
+        if (requestant.readingHead && requestant.started && this.#headerDeadline === Infinity) {
+          this.#headerDeadline = this.#tyme() + this.server.headerTymeout;
         }
-        if (this.#headerRunning && this.#headerTymer.expired) {
+        if (this.#tyme() >= this.#headerDeadline) {
           requestant.fail(new HttpParseError('HIO_ERR_HEADER_TIMEOUT', 408, 'the header section did not arrive in time'));
           continue;
         }
@@ -135,7 +135,7 @@ export class Steward {
         }
         break;
       }
-      this.#headerRunning = false;
+      this.#headerDeadline = Infinity;
       if (progress === 'head') {
         if (!this.server.methods.has(requestant.method)) {
           requestant.fail(new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, `method ${requestant.method} is not implemented`));
@@ -271,7 +271,7 @@ export class Steward {
       remoter.rxQueue.clear();
     }
     const flushed = remoter.txPending === 0;
-    if (remoter.cutoff || this.#lingerTymer.expired || (flushed && (remoter.rxEnded || !this.#discarding))) {
+    if (remoter.cutoff || this.#tyme() >= this.#lingerDeadline || (flushed && (remoter.rxEnded || !this.#discarding))) {
       remoter.close();
       this.done = true;
     }

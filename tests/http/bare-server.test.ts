@@ -288,3 +288,16 @@ test('BareServer rejects unknown options and bad values', (t) => {
   t.is(t.throws(() => new BareServer({ lenient: { everything: true } as never }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   t.is(t.throws(() => new BareServer({ serverName: 'evil\r\nX: y' }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
 });
+
+test('BareServer gives a connection its steward with its first bytes, and closes one that never sends at the idle tymeout', (t) => {
+  const world = httpWorld({ keepAliveTymeout: 1 });
+  const silent = world.client();
+  t.true(world.run(0.5, () => world.server.servant.remoters.size === 1));
+  t.is(world.server.stewards.size, 0);
+  t.true(world.run(2, () => silent.client.rxEnded));
+  t.is(world.server.servant.remoters.size, 0);
+  const talker = world.client();
+  talker.client.tx(Buffer.from(GET()));
+  t.true(world.run(1, () => talker.reader.responses.length === 1));
+  t.is(world.server.stewards.size, 1);
+});
