@@ -16,11 +16,7 @@ import { Doer } from '../src/doing/doer.js';
 import { doify } from '../src/doing/doify.js';
 import type { Dog } from '../src/doing/doable.js';
 import { realClock } from '../src/core/clock.js';
-
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-}
+import { option } from './options.js';
 
 const doerCount = option('doers', 10_000);
 const recurs = option('recurs', 300);

@@ -33,11 +33,7 @@ import { Doist } from '../src/doing/doist.js';
 import { doify } from '../src/doing/doify.js';
 import type { Dog } from '../src/doing/doable.js';
 import { EchoDoer } from '../src/testing/echo-doer.js';
-
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-}
+import { option } from './options.js';
 
 const CHUNK = 64 * 1024;
 const serve = process.argv.find((value) => value.startsWith('--serve='))?.slice(8);

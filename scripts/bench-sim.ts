@@ -31,11 +31,7 @@ import { Doer } from '../src/doing/doer.js';
 import { Doist } from '../src/doing/doist.js';
 import { ClientDoer } from '../src/doing/service-doer.js';
 import { EchoDoer } from '../src/testing/echo-doer.js';
-
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-}
+import { option } from './options.js';
 
 const clientCount = option('clients', 1000);
 const passes = option('passes', 2000);
