@@ -65,8 +65,32 @@ export abstract class BaseConnection implements Connection {
   abstract serviceReceives(): void;
   abstract serviceSends(): void;
   abstract shutdownSend(): void;
-  abstract close(): void;
-  abstract reset(): void;
+
+  /** Tells the owner that something happened (mark ready, wake the scheduler). */
+  protected abstract notify(): void;
+
+  /**
+   * Lets go of the transport when the connection closes: gracefully, or
+   * with a reset. Queued bytes are dropped either way.
+   */
+  protected abstract release(reset: boolean): void;
+
+  close(): void {
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
+    this.release(false);
+    // Let the owner see the cut-off connection (a servant removes it).
+    this.notify();
+  }
+
+  reset(): void {
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.stateCutoff = true;
+    this.release(true);
+    this.notify();
+  }
 
   get localAddress(): Address | null {
     return this.stateLocal;

@@ -39,9 +39,6 @@ export abstract class NetConnection extends BaseConnection {
   /** The key used in wire log records. */
   protected abstract get logKey(): string;
 
-  /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
-  protected abstract notify(): void;
-
   get txPending(): number {
     return this.#txBytes + (this.#socket?.writableLength ?? 0);
   }
@@ -132,24 +129,14 @@ export abstract class NetConnection extends BaseConnection {
     this.notify();
   }
 
-  close(): void {
-    if (this.stateClosed) return;
-    this.stateClosed = true;
-    this.stateCutoff = true;
-    this.#socket?.destroy();
-    this.#dropQueues();
-    // Let the owner see the cut-off connection (a servant removes it).
-    this.notify();
-  }
-
-  reset(): void {
-    if (this.stateClosed) return;
-    this.stateClosed = true;
-    this.stateCutoff = true;
+  protected release(reset: boolean): void {
     const socket = this.#socket;
-    if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
+    if (reset) {
+      if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
+    } else {
+      socket?.destroy();
+    }
     this.#dropQueues();
-    this.notify();
   }
 
   /** True while a socket is attached (connecting, connected or closing). */

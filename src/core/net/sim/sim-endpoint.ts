@@ -65,7 +65,7 @@ export abstract class SimEndpoint extends BaseConnection {
   protected abstract get logKey(): string;
 
   /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
-  abstract notify(): void;
+  abstract override notify(): void;
 
   get txPending(): number {
     return this.#tx.length;
@@ -172,26 +172,12 @@ export abstract class SimEndpoint extends BaseConnection {
     this.notify();
   }
 
-  close(): void {
-    if (this.stateClosed) return;
-    this.stateClosed = true;
-    this.stateCutoff = true;
+  protected release(reset: boolean): void {
     // Closing with unread bytes aborts the connection, as close(2) does.
-    if (this.#inboxBytes > 0) this.net.transmitReset(this);
+    if (reset || this.#inboxBytes > 0) this.net.transmitReset(this);
     else if (!this.#finSent) this.net.transmitFin(this, true);
     this.#finSent = true;
     this.#drop();
-    // Let the owner see the cut-off connection (a servant removes it).
-    this.notify();
-  }
-
-  reset(): void {
-    if (this.stateClosed) return;
-    this.stateClosed = true;
-    this.stateCutoff = true;
-    this.net.transmitReset(this);
-    this.#drop();
-    this.notify();
   }
 
   /** @internal The network delivers bytes. */
