@@ -131,13 +131,13 @@ export class Requestant {
             if ((this.#phase as Phase) !== Phase.done) return 'head';
             break;
           case Phase.fixed:
-            if (!this.#readFixed()) return 'more';
+            if (!this.#readBody(Phase.done)) return 'more';
             break;
           case Phase.chunkSize:
             if (!this.#readChunkSize()) return 'more';
             break;
           case Phase.chunkData:
-            if (!this.#readChunkData()) return 'more';
+            if (!this.#readBody(Phase.chunkEnd)) return 'more';
             break;
           case Phase.chunkEnd:
             if (!this.#readChunkEnd()) return 'more';
@@ -355,14 +355,18 @@ export class Requestant {
     this.#bodyBytes += count;
   }
 
-  #readFixed(): boolean {
+  /**
+   * Moves up to `#remaining` body bytes out of the queue; once none remain,
+   * goes on to `then` (done for a fixed length, the chunk's CRLF for a chunk).
+   */
+  #readBody(then: Phase): boolean {
     const count = Math.min(this.queue.length, this.#remaining);
     if (count > 0) {
       this.#takeBody(count);
       this.#remaining -= count;
     }
     if (this.#remaining > 0) return false;
-    this.#phase = Phase.done;
+    this.#phase = then;
     return true;
   }
 
@@ -390,17 +394,6 @@ export class Requestant {
     if (this.#bodyBytes + size > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'chunked body too large');
     this.#remaining = size;
     this.#phase = Phase.chunkData;
-    return true;
-  }
-
-  #readChunkData(): boolean {
-    const count = Math.min(this.queue.length, this.#remaining);
-    if (count > 0) {
-      this.#takeBody(count);
-      this.#remaining -= count;
-    }
-    if (this.#remaining > 0) return false;
-    this.#phase = Phase.chunkEnd;
     return true;
   }
 
