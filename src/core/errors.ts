@@ -31,6 +31,7 @@ export const errorCodes = {
   HIO_ERR_BAD_CHUNK: 'the chunked body is malformed',
   HIO_ERR_EXPECTATION: 'the Expect header names an expectation the server cannot meet',
   HIO_ERR_HEADER_TIMEOUT: 'the header section did not arrive before its deadline',
+  HIO_ERR_BODY_TIMEOUT: 'the request body arrived more slowly than the minimum rate allows',
   HIO_ERR_PREMATURE_CLOSE: 'the peer closed before the message was complete',
   HIO_ERR_RESPONSE_STATE: 'a response was written in a state that does not allow it',
   HIO_ERR_APP: 'the application failed while answering a request',

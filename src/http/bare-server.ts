@@ -11,6 +11,12 @@
  * The default steward echoes each request as JSON; pass a Steward subclass
  * as `steward` to serve something else. {@link BareServerDoer} runs a server
  * under a Doist.
+ *
+ * Shutting down: {@link BareServer.close} closes everything at once;
+ * {@link BareServer.drain} stops accepting, closes idle connections, lets
+ * in-flight requests and responses finish (the last answer of each
+ * connection saying `Connection: close`) and force-closes what remains at
+ * its deadline; {@link BareServer.drained} then turns true.
  */
 import { channel } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
@@ -36,6 +42,13 @@ const faultChannel = channel('hio:http:fault');
 /** A Steward class: made once per accepted connection. */
 export type StewardClass = new (server: BareServer, remoter: Remoter) => Steward;
 
+/**
+ * Takes a fault the server contained: an exception thrown by the
+ * application, with the request it was answering (null when the fault came
+ * from the steward itself). The default writes it to stderr once.
+ */
+export type FaultHandler = (error: unknown, request: Request | null) => void;
+
 /** The methods a server implements unless told otherwise (CONNECT is for proxies). */
 export const DEFAULT_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']);
 
@@ -49,10 +62,22 @@ export interface BareServerOptions {
   readonly port?: number;
   /** Idle keep-alive timeout in seconds of tyme (default 5). */
   readonly keepAliveTymeout?: number;
+  /** How long a connection owing the peer bytes may go without the peer accepting any, seconds of tyme (default 60). */
+  readonly sendTymeout?: number;
   /** Deadline for a header section from its first byte, seconds of tyme (default 10; answer 408). */
   readonly headerTymeout?: number;
-  /** How long a closing connection waits for the peer's close, seconds of tyme (default 2). */
+  /** How long a closing connection waits, once its last byte is written, for the peer's close; seconds of tyme without a byte from the peer (default 2). */
   readonly lingerTymeout?: number;
+  /** Longest a closing connection lingers in all, seconds of tyme (default 30). */
+  readonly maxLingerTymeout?: number;
+  /** Most bytes a closing connection discards (the rest of an unwanted upload) before it closes anyway (default 16 MiB). */
+  readonly maxDiscardBytes?: number;
+  /** Grace period of a request body from the end of its head, seconds of tyme, before minBodyRate applies (default 10; answer 408). */
+  readonly bodyTymeout?: number;
+  /** Slowest average body rate after the grace period, bytes per second of tyme (default 1024; answer 408). */
+  readonly minBodyRate?: number;
+  /** Most bytes a connection holds in requests parsed ahead plus unsent output before it stops reading (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
   /** Parser limits (defaults in limits.ts). */
   readonly limits?: Partial<HttpLimits>;
   /** Parser tolerances (all off by default). */
@@ -63,8 +88,10 @@ export interface BareServerOptions {
   readonly maxPipelined?: number;
   /** Stop pouring a response while this many bytes wait to be sent (default 256 KiB). */
   readonly highWater?: number;
-  /** Clock for the Date header (default: the machine's). */
+  /** Clock for the Date header (default: the servant's — virtual tyme on a simulated network — else the machine's). */
   readonly clock?: Clock;
+  /** Takes contained faults instead of the default (one report on stderr each); e.g. `() => {}` to silence them. */
+  readonly onError?: FaultHandler;
   /** Server header value, or null for none (default "hio-ts"). */
   readonly serverName?: string | null;
   /** Add Date, Server, Content-Length and Connection to responses (default true). */
@@ -74,8 +101,9 @@ export interface BareServerOptions {
 }
 
 const KNOWN = [
-  'servant', 'host', 'port', 'keepAliveTymeout', 'headerTymeout', 'lingerTymeout', 'limits', 'lenient', 'methods',
-  'maxPipelined', 'highWater', 'clock', 'serverName', 'requiredHeaders', 'steward',
+  'servant', 'host', 'port', 'keepAliveTymeout', 'sendTymeout', 'headerTymeout', 'lingerTymeout', 'maxLingerTymeout', 'maxDiscardBytes',
+  'bodyTymeout', 'minBodyRate', 'maxBufferedBytes', 'limits', 'lenient', 'methods', 'maxPipelined', 'highWater', 'clock',
+  'onError', 'serverName', 'requiredHeaders', 'steward',
 ];
 
 /** An HTTP/1.1 server: a servant and its stewards. */
@@ -87,8 +115,14 @@ export class BareServer implements Serviceable {
   readonly lenient: HttpLenience;
   readonly methods: ReadonlySet<string>;
   readonly keepAliveTymeout: number;
+  readonly sendTymeout: number;
   readonly headerTymeout: number;
   readonly lingerTymeout: number;
+  readonly maxLingerTymeout: number;
+  readonly maxDiscardBytes: number;
+  readonly bodyTymeout: number;
+  readonly minBodyRate: number;
+  readonly maxBufferedBytes: number;
   readonly maxPipelined: number;
   readonly highWater: number;
   readonly serverName: string | null;
@@ -103,6 +137,11 @@ export class BareServer implements Serviceable {
   #deadlines = new MinHeap<{ readonly steward: Steward; readonly at: number }>();
   #scheduled = new Map<Steward, number>();
   #pass = 0;
+  readonly #onError: FaultHandler;
+  #draining = false;
+  /** Remoters without a steward must be looked at: the drain began. */
+  #sweep = false;
+  #drainDeadline = Infinity;
 
   constructor(options: BareServerOptions = {}) {
     checkOptions('BareServer', options, KNOWN);
@@ -111,8 +150,14 @@ export class BareServer implements Serviceable {
     this.lenient = resolveLenience(options.lenient);
     this.methods = new Set(options.methods ?? DEFAULT_METHODS);
     this.keepAliveTymeout = checkSeconds('BareServer', 'keepAliveTymeout', options.keepAliveTymeout ?? HTTP_DEFAULTS.keepAliveTymeout);
+    this.sendTymeout = checkSeconds('BareServer', 'sendTymeout', options.sendTymeout ?? HTTP_DEFAULTS.sendTymeout);
     this.headerTymeout = checkSeconds('BareServer', 'headerTymeout', options.headerTymeout ?? HTTP_DEFAULTS.headerTymeout);
     this.lingerTymeout = checkSeconds('BareServer', 'lingerTymeout', options.lingerTymeout ?? HTTP_DEFAULTS.lingerTymeout);
+    this.maxLingerTymeout = checkSeconds('BareServer', 'maxLingerTymeout', options.maxLingerTymeout ?? HTTP_DEFAULTS.maxLingerTymeout);
+    this.maxDiscardBytes = count('maxDiscardBytes', options.maxDiscardBytes ?? HTTP_DEFAULTS.maxDiscardBytes);
+    this.bodyTymeout = checkSeconds('BareServer', 'bodyTymeout', options.bodyTymeout ?? HTTP_DEFAULTS.bodyTymeout);
+    this.minBodyRate = positive('minBodyRate', options.minBodyRate ?? HTTP_DEFAULTS.minBodyRate);
+    this.maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes ?? HTTP_DEFAULTS.maxBufferedBytes);
     this.maxPipelined = positive('maxPipelined', options.maxPipelined ?? HTTP_DEFAULTS.maxPipelined);
     this.highWater = positive('highWater', options.highWater ?? HTTP_DEFAULTS.highWater);
     this.serverName = options.serverName === undefined ? 'hio-ts' : options.serverName;
@@ -121,7 +166,8 @@ export class BareServer implements Serviceable {
     this.#Steward = options.steward ?? Steward;
     // Connections idle from their first moment time out like idle keep-alive ones.
     this.servant.tymeout = this.keepAliveTymeout;
-    this.#date = new HttpDate(options.clock ?? realClock);
+    this.#date = new HttpDate(options.clock ?? this.servant.clock ?? realClock);
+    this.#onError = options.onError ?? report;
   }
 
   /** The tyme closure wound in, or null. */
@@ -153,10 +199,38 @@ export class BareServer implements Serviceable {
     this.servant.reopen();
   }
 
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection at once (see {@link drain} for the graceful way). */
   close(): void {
     this.#forgetStewards();
     this.servant.close();
+  }
+
+  /**
+   * Begins a graceful shutdown: stops accepting connections, closes idle
+   * ones at once, lets requests already under way finish — the last answer
+   * on each connection says `Connection: close` — and force-closes whatever
+   * remains `tymeout` seconds of tyme later. The passes that follow do the
+   * work; {@link drained} says when it is over. Calling it again changes
+   * nothing.
+   */
+  drain(tymeout: number = HTTP_DEFAULTS.drainTymeout): void {
+    checkSeconds('BareServer', 'drain tymeout', tymeout);
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#sweep = true;
+    this.#drainDeadline = (this.#tymth?.() ?? 0) + tymeout;
+    this.servant.stopListening();
+    this.servant.waker?.();
+  }
+
+  /** True once {@link drain} was called. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** True once draining and every connection is gone. */
+  get drained(): boolean {
+    return this.#draining && this.servant.remoters.size === 0 && this.stewards.size === 0;
   }
 
   /** One pass: accept, receive, run the stewards with something to do, send. Never throws for I/O or app faults. */
@@ -165,17 +239,20 @@ export class BareServer implements Serviceable {
     servant.serviceConnects();
     servant.serviceReceives();
     const pass = ++this.#pass;
+    if (this.#draining) this.#serviceDrain(pass);
     for (const remoter of servant.ready) {
       let steward = this.stewards.get(remoter);
       if (steward === undefined) {
         // A connection gets its steward with its first bytes: accepting costs no more than that.
-        if (remoter.rxQueue.length === 0 && !remoter.rxEnded && !remoter.cutoff && !remoter.expired) continue;
-        if (remoter.cutoff || (remoter.expired && remoter.rxQueue.length === 0)) {
+        if (remoter.rxQueue.length === 0 && !remoter.rxEnded && !remoter.cutoff && !remoter.expired && !this.#draining) continue;
+        if (remoter.cutoff || ((remoter.expired || this.#draining) && remoter.rxQueue.length === 0)) {
           servant.removeRemoter(remoter);
           continue;
         }
         steward = new this.#Steward(this, remoter);
         this.stewards.set(remoter, steward);
+      } else if (steward.pass === pass) {
+        continue;
       }
       this.#run(steward, pass);
     }
@@ -187,6 +264,7 @@ export class BareServer implements Serviceable {
       if (this.#scheduled.get(steward) !== at) continue;
       this.#scheduled.delete(steward);
       if (steward.pass !== pass && this.stewards.get(steward.remoter) === steward) this.#run(steward, pass);
+      else if (this.stewards.get(steward.remoter) === steward) this.#reschedule(steward);
     }
     servant.serviceSends();
     // Half-closed connections whose last bytes just went out may close now.
@@ -200,21 +278,54 @@ export class BareServer implements Serviceable {
   /** The tyme of the next pass needed without events: now while a steward is busy, else the earliest deadline. */
   nextDue(): number {
     const now = this.#tymth?.() ?? 0;
-    if (this.#busy.size > 0) return now;
+    if (this.#busy.size > 0 || this.#sweep) return now;
     // Entries left by finished or rescheduled stewards would wake the scheduler for nothing.
     for (;;) {
       const entry = this.#deadlines.peek();
       if (entry === undefined || this.#scheduled.get(entry.steward) === entry.at) break;
       this.#deadlines.pop();
     }
-    return Math.min(this.servant.nextDue(), this.#deadlines.peekKey());
+    return Math.min(this.servant.nextDue(), this.#deadlines.peekKey(), this.#drainDeadline);
   }
 
-  /** Records a fault contained by the server (logged, counted, published on 'hio:http:fault'). */
+  /**
+   * Records a fault contained by the server: counted, published on
+   * 'hio:http:fault', and handed to `onError` (by default reported once on
+   * stderr with its stack and the request line). A handler that throws is
+   * itself contained.
+   */
   fault(error: unknown, request: Request | null): void {
     this.faults += 1;
     log('contained fault: %s', error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (faultChannel.hasSubscribers) faultChannel.publish({ error, request });
+    try {
+      this.#onError(error, request);
+    } catch (handlerError) {
+      log('onError threw: %s', String(handlerError));
+    }
+  }
+
+  /**
+   * A pass while draining: the first one shows every steward the drain (an
+   * idle connection closes at once) and closes connections that sent
+   * nothing yet; at the deadline everything left is closed.
+   */
+  #serviceDrain(pass: number): void {
+    const servant = this.servant;
+    if ((this.#tymth?.() ?? 0) >= this.#drainDeadline) {
+      this.#forgetStewards();
+      for (const remoter of [...servant.remoters.values()]) servant.removeRemoter(remoter);
+      this.#sweep = false;
+      this.#drainDeadline = Infinity;
+      return;
+    }
+    if (!this.#sweep) return;
+    this.#sweep = false;
+    for (const remoter of [...servant.remoters.values()]) {
+      const steward = this.stewards.get(remoter);
+      if (steward !== undefined) this.#run(steward, pass);
+      else if (remoter.rxQueue.length === 0 && !remoter.rxEnded) servant.removeRemoter(remoter);
+    }
   }
 
   #run(steward: Steward, pass: number): void {
@@ -233,8 +344,15 @@ export class BareServer implements Serviceable {
     if (steward.settling) this.#settling.add(steward);
     if (steward.busy) this.#busy.add(steward);
     else this.#busy.delete(steward);
+    this.#reschedule(steward);
+  }
+
+  /** Queues the steward's deadline unless an entry at or before it is queued already. */
+  #reschedule(steward: Steward): void {
+    // A deadline that moved later (a body arriving) keeps its earlier entry:
+    // the steward runs then, finds nothing due, and is scheduled anew.
     const deadline = steward.deadline;
-    if (deadline !== Infinity && this.#scheduled.get(steward) !== deadline) {
+    if (deadline < (this.#scheduled.get(steward) ?? Infinity)) {
       this.#scheduled.set(steward, deadline);
       this.#deadlines.push(deadline, { steward, at: deadline });
     }
@@ -269,7 +387,19 @@ export class BareServerDoer extends ServiceDoer<BareServer> {
   }
 }
 
+/** The default fault handler: one report on stderr, with the request line and the stack. */
+function report(error: unknown, request: Request | null): void {
+  const where = request === null ? '' : ` answering ${request.method} ${request.target} ${request.version}`;
+  const what = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  process.stderr.write(`hio: contained fault${where}: ${what}\n`);
+}
+
+function count(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new HioError('HIO_ERR_INVALID_OPTION', `BareServer: ${name} must be an integer >= 0`);
+  return value;
+}
+
 function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new HioError('HIO_ERR_INVALID_OPTION', `BareServer: ${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < 1) throw new HioError('HIO_ERR_INVALID_OPTION', `BareServer: ${name} must be a positive integer, got ${value}`);
   return value;
 }

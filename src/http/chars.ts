@@ -22,6 +22,14 @@ export const FIELD_VALUE = table((b) => b === 0x09 || (b >= 0x20 && b <= 0x7e) |
 /** Characters a request-target may hold in strict mode: unreserved, sub-delims, ":", "@", "/", "?", "%". */
 export const TARGET = table((b) => isAlpha(b) || isDigit(b) || "-._~!$&'()*+,;=:@/?%".includes(String.fromCharCode(b)));
 
+/**
+ * Characters a request-target may hold when browsers' habits are tolerated:
+ * the strict set plus what the WHATWG URL standard leaves unencoded in paths
+ * and queries (`[ ] { } | ^` backtick and backslash). Controls, space, DEL,
+ * `" < >` and non-ASCII stay out: browsers percent-encode those.
+ */
+export const TARGET_BROWSER = table((b) => TARGET[b] === 1 || '[]{}|^`\\'.includes(String.fromCharCode(b)));
+
 /** Characters a lenient request-target may hold: any visible ASCII. */
 export const TARGET_LENIENT = table((b) => b >= 0x21 && b <= 0x7e);
 

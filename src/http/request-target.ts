@@ -5,7 +5,7 @@
  * without percent-decoding anything.
  */
 import { HttpParseError } from '../core/errors.js';
-import { HEX, REG_NAME, TARGET, TARGET_LENIENT } from './chars.js';
+import { HEX, REG_NAME, TARGET_LENIENT } from './chars.js';
 import type { TargetForm } from './request.js';
 
 /** The parts of a request target. */
@@ -26,12 +26,13 @@ function bad(message: string): HttpParseError {
 
 /**
  * Splits and checks a request target for `method`. Throws a 400
- * HttpParseError for characters outside the URI grammar (unless
- * `anyVisible`), a malformed percent-escape, a fragment (unless
- * `allowFragment`), or a form the method does not allow.
+ * HttpParseError for a character outside `allowed` (one of the TARGET
+ * tables of chars.ts), a malformed percent-escape (unless `allowed` is
+ * any visible ASCII), a fragment (unless `allowFragment`), or a form the
+ * method does not allow. The message never quotes the target.
  */
-export function parseTarget(method: string, target: string, anyVisible: boolean, allowFragment: boolean): TargetParts {
-  const allowed = anyVisible ? TARGET_LENIENT : TARGET;
+export function parseTarget(method: string, target: string, allowed: Uint8Array, allowFragment: boolean): TargetParts {
+  const anyVisible = allowed === TARGET_LENIENT;
   let hash = -1;
   for (let i = 0; i < target.length; i++) {
     const code = target.charCodeAt(i);
@@ -39,7 +40,7 @@ export function parseTarget(method: string, target: string, anyVisible: boolean,
       hash = i;
       continue;
     }
-    if (code > 255 || allowed[code] !== 1) throw bad(`invalid character 0x${code.toString(16)} in the request target`);
+    if (code > 255 || allowed[code] !== 1) throw bad('invalid character in the request target');
     if (code === 0x25 && !anyVisible && (HEX[target.charCodeAt(i + 1)] === 255 || HEX[target.charCodeAt(i + 2)] === 255 || i + 2 >= target.length)) {
       throw bad('malformed percent-escape in the request target');
     }

@@ -24,7 +24,8 @@ import type { ByteQueue } from '../core/byte-queue.js';
 import { HttpParseError } from '../core/errors.js';
 import { Hict } from '../core/hict.js';
 import { COLON, CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TCHAR, QUOTE, BACKSLASH } from './chars.js';
-import { DEFAULT_LIMITS, STRICT, type HttpLenience, type HttpLimits } from './limits.js';
+import { TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
+import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
 import { isHostValue, parseTarget, type TargetParts } from './request-target.js';
 
@@ -38,6 +39,11 @@ type Phase = (typeof Phase)[keyof typeof Phase];
 export interface RequestantOptions {
   readonly limits?: HttpLimits;
   readonly lenient?: HttpLenience;
+  /**
+   * The methods the server implements; a request with any other method is an
+   * error (501) as soon as its head is parsed, body or not. Default: any.
+   */
+  readonly methods?: ReadonlySet<string>;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -56,6 +62,8 @@ export class Requestant {
   error: HttpParseError | null = null;
   readonly #limits: HttpLimits;
   readonly #lenient: HttpLenience;
+  readonly #methods: ReadonlySet<string> | null;
+  readonly #targetChars: Uint8Array;
   #phase: Phase = Phase.head;
   // Scanning lines: positions are queue indexes.
   #scan = 0;
@@ -76,13 +84,16 @@ export class Requestant {
   #remaining = 0;
   #body: Buffer[] = [];
   #bodyBytes = 0;
+  #headBytes = 0;
   #chunks = 0;
   #request: Request | null = null;
 
   constructor(queue: ByteQueue, options: RequestantOptions = {}) {
     this.queue = queue;
     this.#limits = options.limits ?? DEFAULT_LIMITS;
-    this.#lenient = options.lenient ?? STRICT;
+    this.#lenient = options.lenient ?? DEFAULT_LENIENCE;
+    this.#methods = options.methods ?? null;
+    this.#targetChars = this.#lenient.targetChars ? TARGET_LENIENT : this.#lenient.browserChars ? TARGET_BROWSER : TARGET;
   }
 
   /** True once any byte of the current request arrived (its header section is under way or done). */
@@ -93,6 +104,16 @@ export class Requestant {
   /** True while the header section is still being read. */
   get readingHead(): boolean {
     return this.#phase === Phase.head;
+  }
+
+  /** True while the body of the current request is being read (its head is parsed, its end not yet). */
+  get readingBody(): boolean {
+    return this.#phase >= Phase.fixed && this.#phase <= Phase.trailers;
+  }
+
+  /** Bytes of the current request parsed so far: its header section and body bytes (framing excluded). */
+  get received(): number {
+    return this.#headBytes + this.#bodyBytes;
   }
 
   /** The method of the current request, once its head is parsed. */
@@ -205,6 +226,7 @@ export class Requestant {
     this.#remaining = 0;
     this.#body = [];
     this.#bodyBytes = 0;
+    this.#headBytes = 0;
     this.#chunks = 0;
     this.#request = null;
   }
@@ -267,6 +289,7 @@ export class Requestant {
     const headers = this.#headers;
     parseFields(head, lines, 2, this.#lenient.obsFold, headers);
     this.queue.consume(headLength);
+    this.#headBytes = headLength;
     let hosts = 0;
     let host = '';
     const lengths: string[] = [];
@@ -302,6 +325,10 @@ export class Requestant {
     if (http11 && hosts !== 1) throw new HttpParseError('HIO_ERR_BAD_HOST', 400, hosts === 0 ? 'missing Host' : 'repeated Host');
     if (hosts > 1) throw new HttpParseError('HIO_ERR_BAD_HOST', 400, 'repeated Host');
     if (hosts === 1 && !isHostValue(host)) throw new HttpParseError('HIO_ERR_BAD_HOST', 400, 'invalid Host');
+    // Checked here, not when a body follows: a bodiless CONNECT must not reach the application either.
+    if (this.#methods !== null && !this.#methods.has(this.#method)) {
+      throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, 'the method is not implemented');
+    }
     this.#persisted = persistence(connection, http11);
     if (http11 && expect !== null) {
       if (expect.trim().toLowerCase() === '100-continue') this.#expectContinue = true;
@@ -341,11 +368,11 @@ export class Requestant {
     const major = head[v + 5]! - 0x30;
     const minor = head[v + 7]! - 0x30;
     if (major < 0 || major > 9 || minor < 0 || minor > 9) throw bad('malformed HTTP version');
-    if (major !== 1) throw new HttpParseError('HIO_ERR_BAD_VERSION', 505, `HTTP/${major}.${minor} is not supported`);
+    if (major !== 1) throw new HttpParseError('HIO_ERR_BAD_VERSION', 505, 'only HTTP/1.x is supported');
     this.#minor = minor === 0 ? 0 : 1;
     this.#method = internMethod(head, sp1);
     this.#target = (head as unknown as LatinText).latin1Slice(sp1 + 1, sp2);
-    this.#parts = parseTarget(this.#method, this.#target, this.#lenient.targetChars, this.#lenient.fragment);
+    this.#parts = parseTarget(this.#method, this.#target, this.#targetChars, this.#lenient.fragment);
   }
 
   // ------------------------------------------------------------ body
@@ -560,7 +587,7 @@ function checkCodings(values: string[]): void {
     throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'chunked must be the last transfer coding, once');
   }
   for (const coding of codings) {
-    if (coding !== 'chunked') throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, `transfer coding ${coding} is not implemented`);
+    if (coding !== 'chunked') throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, 'a transfer coding other than chunked is not implemented');
   }
 }
 

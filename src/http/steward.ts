@@ -6,23 +6,37 @@
  * request back as JSON.
  *
  * What a steward guarantees, whatever the peer does:
- * - requests are parsed ahead while earlier ones are answered (up to
- *   `maxPipelined`), and answered strictly in order;
+ * - requests are parsed ahead while earlier ones are answered, and answered
+ *   strictly in order; parsing ahead stops at `maxPipelined` requests or
+ *   once the requests held plus the output not yet written pass
+ *   `maxBufferedBytes`, and resumes by itself as soon as there is room (the
+ *   transport pauses the socket meanwhile, so memory stays bounded);
  * - a request that cannot be parsed gets its status (400, 408, 413, 414,
- *   417, 431, 501, 505) with `Connection: close`, after the answers to the
- *   requests before it; nothing after it is answered;
+ *   417, 431, 501, 505) with `Connection: close` and a one-line reason (its
+ *   error code, never the offending input; no body for HEAD), after the
+ *   answers to the requests before it; nothing after it is answered;
  * - a response that ends the connection (HTTP/1.0, `Connection: close`, an
- *   error) is followed by a half-close once flushed; the steward then reads
- *   and discards until the peer closes or `lingerTymeout` passes, so the
- *   peer is never reset before it read the response;
+ *   error, a drain) is followed by a half-close once flushed; once the last
+ *   byte is written the steward reads and discards what the peer still
+ *   sends (the rest of an unwanted upload) until the peer closes, it goes
+ *   quiet for `lingerTymeout`, `maxLingerTymeout` passes or
+ *   `maxDiscardBytes` were thrown away, so the peer is not reset before it
+ *   read the answer;
  * - a peer that half-closed still gets the answers to what it sent;
- * - the header section must arrive within `headerTymeout` of its first byte
- *   (else 408); an idle connection closes after the keep-alive tymeout;
+ * - the header section must arrive within `headerTymeout` of its first
+ *   byte, and a body at no less than `minBodyRate` bytes per second after a
+ *   grace of `bodyTymeout` (else 408); a connection on which nothing moves
+ *   either way — no byte read, none accepted by the peer — for the
+ *   keep-alive tymeout closes (408 when a request was under way);
+ * - when the server drains, an idle connection closes at once and a busy one
+ *   finishes the requests it received, the last answer saying
+ *   `Connection: close`;
  * - a fault in the application becomes a 500 (or a reset, if part of the
  *   response was already written), never an exception out of service().
  */
 import { isUtf8 } from 'node:buffer';
 import { HttpParseError } from '../core/errors.js';
+import type { HeaderPair } from '../core/hict.js';
 import type { Remoter } from '../core/net/connection.js';
 import type { BareServer } from './bare-server.js';
 import { CustomResponder } from './custom-responder.js';
@@ -32,6 +46,12 @@ import type { Exchange, Responder } from './responder.js';
 import { reasonPhrase } from './status.js';
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
+
+/** A request parsed ahead, with the bytes it holds. */
+interface Held {
+  readonly request: Request;
+  readonly bytes: number;
+}
 
 /** A per-connection request/response pairing. Subclass it and override {@link respond}. */
 export class Steward {
@@ -45,23 +65,36 @@ export class Steward {
   done = false;
   /** @internal The server's pass number when this steward last ran. */
   pass = -1;
-  #pending: Array<Request | HttpParseError> = [];
+  #pending: Array<Held | HttpParseError> = [];
+  /** Bytes held by the requests in #pending. */
+  #pendingBytes = 0;
   #responder: Responder | null = null;
   #exchange: Exchange | null = null;
+  /** Bytes held by the request being answered. */
+  #exchangeBytes = 0;
   #closing = false;
   #shutdown = false;
   #continued = false;
+  #drainSeen = false;
+  /** Parsing ahead stopped for lack of room; deadlines restart when it resumes. */
+  #gated = false;
   /** Tyme by which the header section under way must be complete; Infinity when none is under way. */
   #headerDeadline = Infinity;
-  /** Tyme by which a half-closed connection closes whatever the peer does. */
+  /** Tyme the body under way started (or resumed) being read, and its bytes then; Infinity when none. */
+  #bodyStart = Infinity;
+  #bodyBase = 0;
+  /** Tyme by which a lingering connection closes: quiet for lingerTymeout, or maxLingerTymeout in all. */
   #lingerDeadline = Infinity;
+  #lingerEnd = Infinity;
   #discarding = false;
+  #discarded = 0;
 
   constructor(server: BareServer, remoter: Remoter) {
     this.server = server;
     this.remoter = remoter;
-    this.requestant = new Requestant(remoter.rxQueue, { limits: server.limits, lenient: server.lenient });
+    this.requestant = new Requestant(remoter.rxQueue, { limits: server.limits, lenient: server.lenient, methods: server.methods });
     remoter.tymeout = server.keepAliveTymeout;
+    remoter.sendTymeout = server.sendTymeout;
   }
 
   /**
@@ -74,9 +107,10 @@ export class Steward {
     return this.#responder !== null || (this.#shutdown && this.remoter.rxEnded);
   }
 
-  /** Tyme of this steward's next deadline (header read, linger), or Infinity. */
+  /** Tyme of this steward's next deadline (header or body read, linger), or Infinity. */
   get deadline(): number {
-    return this.#shutdown ? this.#lingerDeadline : this.#headerDeadline;
+    if (this.#shutdown) return Math.min(this.#lingerDeadline, this.#lingerEnd);
+    return Math.min(this.#headerDeadline, this.#bodyDeadline());
   }
 
   /**
@@ -84,7 +118,7 @@ export class Steward {
    * JSON; override it to serve something else. Throwing answers 500.
    */
   respond(request: Request): Responder {
-    return new CustomResponder({ data: echo(request) });
+    return new CustomResponder({ body: `${JSON.stringify(echo(request))}\n`, headers: JSON_TYPE });
   }
 
   /** The server's tyme (0 before it is wound). */
@@ -100,19 +134,52 @@ export class Steward {
       this.done = true;
       return;
     }
+    if (this.server.draining && !this.#drainSeen) this.#drain();
     if (this.#shutdown) {
       this.#linger();
       return;
     }
     if (remoter.expired && this.#expire()) return;
-    this.#read();
-    this.#answer();
+    // Answering makes room to parse what is already received: go on until
+    // neither step gets further, so a burst of pipelined requests never
+    // waits for an event that may not come.
+    for (;;) {
+      this.#read();
+      if (!this.#answer() || this.#closing) break;
+    }
     if (this.#closing && this.#responder === null && this.#pending.length === 0) {
       this.#shutdown = true;
       remoter.shutdownSend();
-      this.#lingerDeadline = this.#tyme() + this.server.lingerTymeout;
       this.#linger();
     }
+  }
+
+  /** The server began to drain: stop reading new requests; finish one whose bytes are arriving. */
+  #drain(): void {
+    this.#drainSeen = true;
+    if (!this.requestant.started) this.#closing = true;
+  }
+
+  /** Bytes this connection holds: requests parsed ahead, the one being answered, the one being read, and unsent output. */
+  #held(): number {
+    return this.#pendingBytes + this.#exchangeBytes + this.requestant.received + this.remoter.txPending;
+  }
+
+  /**
+   * Whether parsing may go on: always for the request next in line (nothing
+   * ahead of it and the previous answer mostly written), otherwise only
+   * while the connection holds fewer than maxBufferedBytes.
+   */
+  #roomToRead(): boolean {
+    if (this.#pending.length === 0 && this.#responder === null && this.remoter.txPending <= this.server.highWater) return true;
+    return this.#held() < this.server.maxBufferedBytes;
+  }
+
+  /** The tyme by which the body under way must have arrived at its current size, or Infinity. */
+  #bodyDeadline(): number {
+    if (this.#bodyStart === Infinity) return Infinity;
+    const server = this.server;
+    return this.#bodyStart + server.bodyTymeout + (this.requestant.bodyReceived - this.#bodyBase) / server.minBodyRate;
   }
 
   /** Parses ahead: completed requests and errors join the pending queue, in order. */
@@ -120,13 +187,28 @@ export class Steward {
     const requestant = this.requestant;
     const remoter = this.remoter;
     while (!this.#closing && this.#pending.length < this.server.maxPipelined) {
+      if (!this.#roomToRead()) {
+        this.#gated = true;
+        break;
+      }
+      if (this.#gated) {
+        // The wait was ours, not the peer's: its deadlines start afresh.
+        this.#gated = false;
+        this.#headerDeadline = Infinity;
+        if (this.#bodyStart !== Infinity) this.#restartBody();
+      }
       const progress = requestant.parse();
       if (progress === 'more') {
+        const tyme = this.#tyme();
         if (requestant.readingHead && requestant.started && this.#headerDeadline === Infinity) {
-          this.#headerDeadline = this.#tyme() + this.server.headerTymeout;
+          this.#headerDeadline = tyme + this.server.headerTymeout;
         }
-        if (this.#tyme() >= this.#headerDeadline) {
+        if (tyme >= this.#headerDeadline) {
           requestant.fail(new HttpParseError('HIO_ERR_HEADER_TIMEOUT', 408, 'the header section did not arrive in time'));
+          continue;
+        }
+        if (tyme >= this.#bodyDeadline()) {
+          requestant.fail(new HttpParseError('HIO_ERR_BODY_TIMEOUT', 408, 'the body arrived too slowly'));
           continue;
         }
         if (remoter.rxEnded) {
@@ -137,22 +219,30 @@ export class Steward {
       }
       this.#headerDeadline = Infinity;
       if (progress === 'head') {
-        if (!this.server.methods.has(requestant.method)) {
-          requestant.fail(new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, `method ${requestant.method} is not implemented`));
-        }
+        this.#restartBody();
         continue;
       }
+      this.#bodyStart = Infinity;
       if (progress === 'done') {
+        const bytes = requestant.received;
         const request = requestant.take();
         this.server.published(request);
-        this.#pending.push(request);
+        this.#pending.push({ request, bytes });
+        this.#pendingBytes += bytes;
         this.#continued = false;
+        // A draining server answers what it received, and nothing after it.
+        if (this.server.draining) this.#closing = true;
         continue;
       }
       this.#pending.push(requestant.error!);
       this.#closing = true;
     }
     this.#maybeContinue();
+  }
+
+  #restartBody(): void {
+    this.#bodyStart = this.#tyme();
+    this.#bodyBase = this.requestant.bodyReceived;
   }
 
   /**
@@ -167,19 +257,23 @@ export class Steward {
     this.remoter.tx(CONTINUE);
   }
 
-  /** Answers pending requests in order while the connection takes more output. */
-  #answer(): void {
+  /**
+   * Answers pending requests in order while the connection takes more
+   * output. Returns true when at least one response was completed (room was
+   * made for parsing ahead).
+   */
+  #answer(): boolean {
     const remoter = this.remoter;
+    let answered = false;
     for (;;) {
       if (this.#responder === null) {
         const next = this.#pending.shift();
         if (next === undefined) break;
         if (next instanceof HttpParseError) {
-          this.#pending.length = 0;
-          this.#closing = true;
-          remoter.tx(errorResponse(next.status, this.server.date(), this.server.serverName));
+          this.#failed(next);
           break;
         }
+        this.#pendingBytes -= next.bytes;
         this.#begin(next);
       }
       if (remoter.txPending > this.server.highWater) break;
@@ -192,25 +286,47 @@ export class Steward {
         this.server.fault(error, exchange.request);
         remoter.reset();
         this.done = true;
-        return;
+        return false;
       }
       if (!finished) break;
+      answered = true;
       this.#responder = null;
       this.#exchange = null;
+      this.#exchangeBytes = 0;
       if (!exchange.persisted) {
         this.#pending.length = 0;
+        this.#pendingBytes = 0;
         this.#closing = true;
         break;
       }
     }
     this.#maybeContinue();
+    return answered;
   }
 
-  #begin(request: Request): void {
+  /**
+   * Answers a request that could not be parsed, and ends the connection.
+   * The peer may still be sending that request (its body, say): the linger
+   * reads and discards it rather than resetting the peer before it read the
+   * answer.
+   */
+  #failed(error: HttpParseError): void {
+    this.#pending.length = 0;
+    this.#pendingBytes = 0;
+    this.#closing = true;
+    this.#discarding = !this.remoter.rxEnded;
+    const head = this.requestant.method === 'HEAD';
+    this.remoter.tx(errorResponse(error.status, this.server.date(), this.server.serverName, { head, detail: `${error.message} (${error.code})` }));
+  }
+
+  #begin(held: Held): void {
+    const request = held.request;
+    const last = this.#pending.length === 0 && !this.requestant.started;
     const exchange: Exchange = {
       request,
       remoter: this.remoter,
-      persisted: request.persisted && !(this.remoter.rxEnded && this.#pending.length === 0 && !this.requestant.started),
+      // The last answer before the peer's half-close, or a draining server's last one, says it closes.
+      persisted: request.persisted && !(last && (this.remoter.rxEnded || this.server.draining)),
       date: this.server.date(),
       server: this.server.serverName,
       requiredHeaders: this.server.requiredHeaders,
@@ -221,17 +337,22 @@ export class Steward {
     } catch (error) {
       this.server.fault(error, request);
       exchange.persisted = false;
-      responder = new CustomResponder({ status: 500, body: '500 Internal Server Error\n' });
+      responder = new CustomResponder({ status: 500, body: '500 Internal Server Error (HIO_ERR_APP)\n' });
     }
     this.#responder = responder;
     this.#exchange = exchange;
+    this.#exchangeBytes = held.bytes;
   }
 
-  /** The idle tymeout ran out: 408 for a request under way, else close quietly. Returns true when handled. */
+  /**
+   * Nothing moved either way for the idle tymeout: 408 for a request under
+   * way, else close quietly. Returns true when handled.
+   */
   #expire(): boolean {
-    if (this.#responder !== null) {
-      // The peer stopped reading our response: give up on it.
-      this.remoter.close();
+    if (this.#responder !== null || this.remoter.txPending > 0) {
+      // The peer stopped reading our response: give up on it. A reset, not a
+      // close: the unsent bytes would otherwise keep the kernel sending.
+      this.remoter.reset();
       this.done = true;
       return true;
     }
@@ -258,34 +379,73 @@ export class Steward {
   }
 
   /**
-   * After our half-close: once our last bytes are written, close at once if
-   * the peer sent nothing after the answered requests, else discard its
-   * input until it closes too or the linger tymeout passes — closing on
-   * unread bytes would reset the connection and could destroy our answer
-   * before the peer read it.
+   * After our half-close. Until our last byte is written the idle tymer
+   * governs (write progress keeps it alive; a peer that reads nothing is
+   * dropped). Once it is written: close at once if the peer sent nothing
+   * after the answered requests and nothing is owed to it, else discard its
+   * input until it closes too, goes quiet for lingerTymeout, or a cap is
+   * reached — closing on unread bytes would reset the connection and could
+   * destroy our answer before the peer read it.
    */
   #linger(): void {
     const remoter = this.remoter;
-    if (remoter.rxQueue.length > 0) {
+    const server = this.server;
+    const unread = remoter.rxQueue.length;
+    if (unread > 0) {
       this.#discarding = true;
+      this.#discarded += unread;
       remoter.rxQueue.clear();
     }
-    const flushed = remoter.txPending === 0;
-    if (remoter.cutoff || this.#tyme() >= this.#lingerDeadline || (flushed && (remoter.rxEnded || !this.#discarding))) {
-      remoter.close();
-      this.done = true;
+    if (remoter.cutoff || this.#discarded > server.maxDiscardBytes) {
+      this.#finish();
+      return;
     }
+    if (remoter.txPending > 0) {
+      if (remoter.expired) {
+        remoter.reset();
+        this.done = true;
+      }
+      return;
+    }
+    const tyme = this.#tyme();
+    if (this.#lingerEnd === Infinity) {
+      this.#lingerEnd = tyme + server.maxLingerTymeout;
+      this.#lingerDeadline = tyme + server.lingerTymeout;
+    } else if (unread > 0) {
+      this.#lingerDeadline = tyme + server.lingerTymeout;
+    }
+    if (remoter.rxEnded || !this.#discarding || tyme >= this.#lingerDeadline || tyme >= this.#lingerEnd) this.#finish();
+  }
+
+  #finish(): void {
+    this.remoter.close();
+    this.done = true;
   }
 }
 
-/** A complete error response with `Connection: close`: "400 Bad Request" and the like, as text. */
-export function errorResponse(status: number, date: string, server: string | null): Buffer {
-  const body = `${status} ${reasonPhrase(status)}\n`;
+const JSON_TYPE = Object.freeze({ 'Content-Type': 'application/json; charset=utf-8' });
+
+/** Options of {@link errorResponse}. */
+export interface ErrorResponseOptions {
+  /** The request was HEAD: the head only, no body (RFC 9110 §9.3.2). */
+  readonly head?: boolean;
+  /**
+   * What was wrong, in a few words (an error code and reason), appended to
+   * the status line of the body. Never the offending input.
+   */
+  readonly detail?: string;
+}
+
+/**
+ * A complete error response with `Connection: close`: a body of one line,
+ * "400 Bad Request: repeated Host (HIO_ERR_BAD_HOST)", as text.
+ */
+export function errorResponse(status: number, date: string, server: string | null, options: ErrorResponseOptions = {}): Buffer {
+  const reason = reasonPhrase(status);
+  const body = options.detail === undefined ? `${status} ${reason}\n` : `${status} ${reason}: ${options.detail}\n`;
   const serverLine = server === null ? '' : `Server: ${server}\r\n`;
-  return Buffer.from(
-    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${date}\r\n${serverLine}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-    'latin1',
-  );
+  const head = `HTTP/1.1 ${status} ${reason}\r\nDate: ${date}\r\n${serverLine}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  return Buffer.from(options.head === true ? head : head + body, 'utf8');
 }
 
 /** The echo of a request: what the default Steward answers, as JSON data. */
@@ -308,10 +468,23 @@ export function echo(request: Request): Record<string, unknown> {
     query: request.query,
     qargs: queryPairs(request.query),
     fragment: request.fragment,
-    headers: request.headers.entries(),
-    trailers: request.trailers.entries(),
+    headers: readable(request.headers.entries()),
+    trailers: readable(request.trailers.entries()),
     body: text ? request.body.toString('utf8') : request.body.toString('base64'),
     bodyEncoding: text ? 'utf8' : 'base64',
     data,
   };
 }
+
+/** Field values as text: bytes that are valid UTF-8 shown as UTF-8, others as received (latin1). */
+function readable(pairs: readonly HeaderPair[]): HeaderPair[] {
+  return pairs.map((pair) => {
+    const value = pair[1];
+    // Pure ASCII needs no work: the usual case.
+    if (!NON_ASCII.test(value)) return pair;
+    const bytes = Buffer.from(value, 'latin1');
+    return isUtf8(bytes) ? [pair[0], bytes.toString('utf8')] : pair;
+  });
+}
+
+const NON_ASCII = /[\x80-\xff]/;

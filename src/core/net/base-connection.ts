@@ -49,6 +49,7 @@ export abstract class BaseConnection implements Connection {
   protected stateLocal: Address | null = null;
   protected stateRemote: Address | null = null;
   #tymeout: number;
+  #sendTymeout = 0;
 
   constructor(options: ConnectionOptions) {
     this.tymer = new Tymer(options.tymth === undefined ? {} : { tymth: options.tymth });
@@ -125,8 +126,31 @@ export abstract class BaseConnection implements Connection {
     this.refresh();
   }
 
+  get sendTymeout(): number {
+    return this.#sendTymeout;
+  }
+
+  set sendTymeout(tymeout: number) {
+    this.#sendTymeout = checkSeconds('Connection', 'sendTymeout', tymeout);
+  }
+
+  /**
+   * True while queued bytes wait for the network or the peer to take them,
+   * such that their taking will be signalled by an event (the default: any
+   * bytes pending).
+   */
+  protected get sending(): boolean {
+    return this.txPending > 0;
+  }
+
+  get idleDeadline(): number {
+    if (this.#tymeout <= 0 || this.tymer.tymth === null) return Infinity;
+    const stop = this.tymer.stopTyme;
+    return this.#sendTymeout > this.#tymeout && this.sending ? stop - this.#tymeout + this.#sendTymeout : stop;
+  }
+
   get expired(): boolean {
-    return this.#tymeout > 0 && this.tymer.expired;
+    return this.#tymeout > 0 && this.tymer.tymth !== null && this.tymer.tyme >= this.idleDeadline;
   }
 
   refresh(): void {

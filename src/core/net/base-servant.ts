@@ -10,10 +10,13 @@
  * a pass, a remoter leaves it unless it is still busy, paused (its reader
  * has yet to consume), cut off or expired. Busy and paused remoters make the
  * servant due on the next pass; idle ones cost nothing.
- * Idle deadlines sit in a min-heap keyed by stop tyme; a deadline that was
+ * Idle deadlines sit in a min-heap keyed by tyme; a deadline that was
  * pushed back by traffic is re-queued when its old entry comes up, so
- * refreshing costs nothing and a pass touches only due remoters.
+ * refreshing costs nothing and a pass touches only due remoters. A deadline
+ * that moved earlier (a connection done sending falls back from its send
+ * tymeout) is queued again after the pass's sends.
  */
+import type { Clock } from '../clock.js';
 import { MinHeap } from '../min-heap.js';
 import { checkSeconds } from '../options.js';
 import type { Tymth } from '../tymist.js';
@@ -40,7 +43,8 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   #tymth: Tymth | null;
   #tymeout: number;
   #deadlines = new MinHeap<R>();
-  #scheduled = new Set<R>();
+  /** The tyme each remoter's queued deadline entry has. */
+  #scheduled = new Map<R, number>();
   #accepted: R[] = [];
   /** The admitted remoters, for identity checks without hashing their keys. */
   #members = new Set<R>();
@@ -56,6 +60,12 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   abstract get error(): NetError | null;
   abstract open(): void;
   abstract reopen(): void;
+  abstract stopListening(): void;
+
+  /** The machine's clock fits a real servant: null. */
+  get clock(): Clock | null {
+    return null;
+  }
   abstract serviceConnects(): void;
 
   get tymeout(): number {
@@ -96,8 +106,10 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     if (tymth !== null) {
       const tyme = tymth();
       while (this.#deadlines.peekKey() <= tyme) {
+        const key = this.#deadlines.peekKey();
         const remoter = this.#deadlines.pop()!;
-        if (!this.#scheduled.delete(remoter)) continue;
+        if (this.#scheduled.get(remoter) !== key) continue;
+        this.#scheduled.delete(remoter);
         if (remoter.expired) this.ready.add(remoter);
         else this.#schedule(remoter);
       }
@@ -143,11 +155,13 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
       const remoter = this.#deadlines.peek();
       if (remoter === undefined) return Infinity;
       const key = this.#deadlines.peekKey();
-      if (!this.#scheduled.has(remoter)) {
+      const deadline = remoter.idleDeadline;
+      if (this.#scheduled.get(remoter) !== key) {
         this.#deadlines.pop();
-      } else if (remoter.tymer.stopTyme > key) {
+      } else if (deadline > key) {
         this.#deadlines.pop();
-        this.#deadlines.push(remoter.tymer.stopTyme, remoter);
+        this.#scheduled.delete(remoter);
+        this.#schedule(remoter);
       } else {
         return key;
       }
@@ -190,11 +204,12 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     this.waker?.();
   };
 
-  /** Queues a remoter's idle deadline, once. */
+  /** Queues a remoter's idle deadline unless an entry at or before it is queued already. */
   #schedule(remoter: R): void {
-    if (remoter.tymeout > 0 && !this.#scheduled.has(remoter)) {
-      this.#scheduled.add(remoter);
-      this.#deadlines.push(remoter.tymer.stopTyme, remoter);
-    }
+    if (remoter.tymeout <= 0) return;
+    const deadline = remoter.idleDeadline;
+    if (deadline === Infinity || deadline >= (this.#scheduled.get(remoter) ?? Infinity)) return;
+    this.#scheduled.set(remoter, deadline);
+    this.#deadlines.push(deadline, remoter);
   }
 }

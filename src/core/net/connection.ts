@@ -12,9 +12,11 @@
  *   come, but we may still send; {@link Connection.cutoff} means the
  *   connection is gone (reset, failed, or closed), with {@link Connection.error}
  *   saying why when a failure caused it;
- * - {@link Connection.tymer} measures idleness: traffic either way restarts it
- *   from now, and {@link Connection.expired} is true once `tymeout` seconds of
- *   tyme passed without traffic (never when `tymeout` is 0).
+ * - {@link Connection.tymer} measures idleness: traffic either way — bytes
+ *   received, queued, or accepted by the network — restarts it from now, and
+ *   {@link Connection.expired} is true once `tymeout` seconds of tyme passed
+ *   without traffic (never when `tymeout` is 0); while queued bytes wait for
+ *   the peer to take them, the longer `sendTymeout` applies instead.
  */
 import type { ByteQueue } from '../byte-queue.js';
 import type { Tymer } from '../tymer.js';
@@ -45,7 +47,15 @@ export interface Connection {
   readonly tymer: Tymer;
   /** Idle timeout in seconds of tyme; 0 means never expire. */
   tymeout: number;
-  /** True when tymeout > 0 and the tymer ran out. */
+  /**
+   * Idle timeout in seconds of tyme while queued bytes wait for the peer to
+   * take them (a slow reader's progress is seen only now and then); used
+   * when longer than `tymeout`, ignored when `tymeout` is 0. Default 0.
+   */
+  sendTymeout: number;
+  /** Tyme at which the connection expires unless traffic comes first; Infinity without a tymeout. */
+  readonly idleDeadline: number;
+  /** True when tymeout > 0 and the idle deadline passed. */
   readonly expired: boolean;
   /** Receives every chunk moved in either direction, if set. */
   wireLog: WireLog | null;

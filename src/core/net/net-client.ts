@@ -139,9 +139,7 @@ export class NetClient extends NetConnection implements Client {
     if (tymth === null) return Infinity;
     // Paused reading waits for a reader that may live outside this doer: poll it every pass.
     if (this.busy || this.paused || this.#connectedFact) return tymth();
-    let due = this.tymeout > 0 ? this.tymer.stopTyme : Infinity;
-    due = Math.min(due, this.#reconnector.due);
-    return due;
+    return Math.min(this.idleDeadline, this.#reconnector.due);
   }
 }
 

@@ -11,11 +11,30 @@
  * and rxQueue together pass `highWater` bytes and resumes when the reader has
  * consumed below half of it; writing stops when `socket.write` reports
  * backpressure and resumes on 'drain', and `txPending` lets producers stop.
+ *
+ * Write progress counts as traffic for the idle timer. Node reports a
+ * write's progress only when all of it has reached the kernel, so bytes go
+ * to the socket in batches: up to {@link FAST_BATCH} while the kernel takes
+ * them at once, {@link SLOW_BATCH} once it stops keeping up (the peer reads
+ * slowly). Each batch the peer accepts — a 'drain' — restarts the idle
+ * timer, so a slow but steady reader is never taken for an idle one.
  */
 import type { Socket } from 'node:net';
 import type { Address } from './address.js';
 import { BaseConnection, type ConnectionOptions } from './base-connection.js';
 import { toNetError, type NetError } from './net-error.js';
+
+/** Most bytes handed to the socket in one batch while the kernel accepts writes at once. */
+export const FAST_BATCH = 256 * 1024;
+/** Most bytes handed to the socket in one batch once the peer reads more slowly than we write. */
+export const SLOW_BATCH = 16 * 1024;
+/** Batch size when the socket does not say how much the kernel took (TLS). */
+const OPAQUE_BATCH = 64 * 1024;
+
+/** The part of Node's stream handle that says how many written bytes the kernel has not taken yet. */
+interface HandleQueue {
+  readonly writeQueueSize?: number;
+}
 
 /** Options shared by the socket-backed connections. */
 export type NetConnectionOptions = ConnectionOptions;
@@ -28,6 +47,9 @@ export abstract class NetConnection extends BaseConnection {
   #tx: Buffer[] = [];
   #txBytes = 0;
   #blocked = false;
+  /** 'drain' came: the peer accepted the last batch (progress, for the idle timer). */
+  #drained = false;
+  #batch = FAST_BATCH;
   #paused = false;
   #peerEnded = false;
   #failure: NetError | null = null;
@@ -43,6 +65,15 @@ export abstract class NetConnection extends BaseConnection {
     return this.#txBytes + (this.#socket?.writableLength ?? 0);
   }
 
+  /**
+   * Bytes wait in our queue, or the socket asked us to wait for 'drain': the
+   * end of either is an event. (A small write the kernel took at once is not
+   * waiting, though Node counts it until its callback.)
+   */
+  protected override get sending(): boolean {
+    return this.#txBytes > 0 || this.#blocked;
+  }
+
   /** True while reading is paused because the reader has not consumed rxQueue. */
   get paused(): boolean {
     return this.#paused;
@@ -53,6 +84,7 @@ export abstract class NetConnection extends BaseConnection {
     return (
       this.#inboxBytes > 0 ||
       (this.#txBytes > 0 && !this.#blocked && !this.stateCutoff) ||
+      this.#drained ||
       (this.#shutdownAsked && !this.#shutdownSent && !this.stateCutoff) ||
       (this.#peerEnded && !this.stateRxEnded) ||
       ((this.#failure !== null || this.#socketClosed) && !this.stateCutoff)
@@ -100,21 +132,40 @@ export abstract class NetConnection extends BaseConnection {
     this.#resumeIfRead();
     const socket = this.#socket;
     if (socket === null || this.stateCutoff || this.stateClosed || !this.sendable) return;
+    if (this.#drained) {
+      this.#drained = false;
+      this.refresh();
+    }
     if (this.#txBytes > 0 && !this.#blocked) {
-      // Everything queued goes out in one corked batch (one writev); the
-      // socket's own buffer then says whether to wait for 'drain'.
+      // Queued chunks go out in one corked batch (one writev) of at most
+      // #batch bytes; the socket's own buffer then says whether to wait for 'drain'.
       const log = this.wireLog;
       const key = log === null ? '' : this.logKey;
-      const corked = this.#tx.length > 1;
+      const tx = this.#tx;
+      const limit = this.#batch;
+      const corked = tx.length > 1;
       if (corked) socket.cork();
-      for (const chunk of this.#tx) {
+      let sent = 0;
+      let taken = 0;
+      while (taken < tx.length && sent < limit) {
+        let chunk = tx[taken]!;
+        if (sent + chunk.length > limit) {
+          // Split the chunk: its tail stays queued for the next batch.
+          tx[taken] = chunk.subarray(limit - sent);
+          chunk = chunk.subarray(0, limit - sent);
+        } else {
+          taken += 1;
+        }
         log?.record('tx', key, chunk);
         socket.write(chunk);
+        sent += chunk.length;
       }
       if (corked) socket.uncork();
-      this.#tx = [];
-      this.#txBytes = 0;
+      this.#tx = taken === tx.length ? [] : tx.slice(taken);
+      this.#txBytes -= sent;
       this.#blocked = socket.writableNeedDrain;
+      const unsent = (socket as { _handle?: HandleQueue | null })._handle?.writeQueueSize;
+      this.#batch = unsent === undefined ? OPAQUE_BATCH : unsent > 0 ? SLOW_BATCH : FAST_BATCH;
       this.refresh();
     }
     if (this.#shutdownAsked && !this.#shutdownSent && this.#txBytes === 0) {
@@ -195,6 +246,8 @@ export abstract class NetConnection extends BaseConnection {
     this.#inbox = [];
     this.#inboxBytes = 0;
     this.#blocked = false;
+    this.#drained = false;
+    this.#batch = FAST_BATCH;
     this.#paused = false;
     this.#peerEnded = false;
     this.#failure = null;
@@ -249,6 +302,7 @@ export abstract class NetConnection extends BaseConnection {
 
   readonly #onDrain = (): void => {
     this.#blocked = false;
+    this.#drained = true;
     this.notify();
   };
 }

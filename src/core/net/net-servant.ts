@@ -99,19 +99,26 @@ export class NetServant extends BaseServant<NetRemoter> {
   }
 
   override close(): void {
-    const server = this.#server;
-    if (server !== null) {
-      server.off('connection', this.#onConnection);
-      server.off('secureConnection', this.#onConnection);
-      server.close();
-      this.#server = null;
-    }
+    this.stopListening();
     super.close();
     this.#listening = false;
     this.#failure = null;
     this.#opened = false;
     this.#error = null;
     this.#address = this.#configured;
+  }
+
+  stopListening(): void {
+    const server = this.#server;
+    if (server !== null) {
+      server.off('connection', this.#onConnection);
+      server.off('secureConnection', this.#onConnection);
+      // Node keeps the accepted sockets open: only the listening socket goes.
+      server.close();
+      this.#server = null;
+    }
+    this.#listening = false;
+    this.#opened = false;
   }
 
   serviceConnects(): void {

@@ -13,6 +13,7 @@
  * or were cut off — never the idle ones. A cut-off or expired remoter stays
  * ready until it is removed.
  */
+import type { Clock } from '../clock.js';
 import type { Tymth } from '../tymist.js';
 import type { Address } from './address.js';
 import type { Remoter } from './connection.js';
@@ -45,6 +46,18 @@ export interface Servant {
   open(): void;
   /** Closes, then starts listening again. Opening completes by a later serviceConnects. */
   reopen(): void;
+  /**
+   * Stops accepting connections and releases the listening address, keeping
+   * the connections already accepted (a server draining). `opened` turns
+   * false; reopen() listens again.
+   */
+  stopListening(): void;
+  /**
+   * The clock that matches this servant's world — virtual tyme for a
+   * simulated network — or null for the machine's: servers stamp Date
+   * headers with it unless given a clock of their own.
+   */
+  readonly clock: Clock | null;
   /** Stops listening and closes every remoter. */
   close(): void;
   /** Takes note of listening and failures, and accepts waiting connections into `remoters` (and `ready`). */

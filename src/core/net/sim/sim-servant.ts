@@ -5,6 +5,7 @@
  * next serviceConnects, a taken port fails with EADDRINUSE, port 0 picks a
  * free port, accepted connections wait in a queue until serviceConnects.
  */
+import { tymeClock, type Clock } from '../../clock.js';
 import { checkOptions } from '../../options.js';
 import type { Tymth } from '../../tymist.js';
 import { checkAddress, type Address } from '../address.js';
@@ -45,6 +46,7 @@ export class SimServant extends BaseServant<SimRemoter> {
   #opening: number | NetError | null = null;
   #opened = false;
   #error: NetError | null = null;
+  #clock: Clock | null = null;
 
   constructor(options: SimServantOptions) {
     checkOptions('SimServant', options, KNOWN);
@@ -82,8 +84,22 @@ export class SimServant extends BaseServant<SimRemoter> {
     this.waker?.();
   }
 
-  override close(): void {
+  /** Virtual tyme of the network, as a clock: Date headers in a simulation are deterministic. */
+  override get clock(): Clock {
+    const net = this.net;
+    this.#clock ??= tymeClock(() => net.tyme);
+    return this.#clock;
+  }
+
+  stopListening(): void {
     if (this.#listening) this.net.unlisten(this, this.#address.host, this.#address.port);
+    this.#listening = false;
+    this.#opening = null;
+    this.#opened = false;
+  }
+
+  override close(): void {
+    this.stopListening();
     super.close();
     this.#listening = false;
     this.#opening = null;
