@@ -11,7 +11,12 @@ import type { Request } from '../../src/http/request.js';
 import type { Responder } from '../../src/http/responder.js';
 import { CustomResponder } from '../../src/http/custom-responder.js';
 import { HioError } from '../../src/core/errors.js';
-import { BareServer } from '../../src/http/bare-server.js';
+import { BareServer, BareServerDoer } from '../../src/http/bare-server.js';
+import { Doist } from '../../src/doing/doist.js';
+import { SimNet } from '../../src/core/net/sim/sim-net.js';
+import { SimServant } from '../../src/core/net/sim/sim-servant.js';
+import { SimClient } from '../../src/core/net/sim/sim-client.js';
+import { ClientDoer } from '../../src/doing/service-doer.js';
 
 const GET = (path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: server\r\n${extra}\r\n`;
 const echoOf = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString('utf8')) as Record<string, unknown>;
@@ -229,13 +234,18 @@ test('BareServer contains an application fault: 500 and close, the Doist keeps r
       return new CustomResponder({ body: 'fine' });
     }
   }
-  const world = httpWorld({ steward: Failing });
+  const seen: Array<[unknown, string | undefined]> = [];
+  const world = httpWorld({ steward: Failing, onError: (error, request) => seen.push([error, request?.path]) });
   const { client, reader } = world.client();
   client.tx(Buffer.from(GET('/boom')));
   t.true(world.run(2, () => client.rxEnded));
   t.is(reader.responses[0]!.status, 500);
   t.is(header(reader.responses[0]!, 'connection'), 'close');
   t.is(world.server.faults, 1);
+  // onError took the fault, once, with its request.
+  t.is(seen.length, 1);
+  t.is((seen[0]![0] as Error).message, 'application bug');
+  t.is(seen[0]![1], '/boom');
   const other = world.client();
   other.client.tx(Buffer.from(GET('/ok')));
   t.true(world.run(2, () => other.reader.responses.length === 1));
@@ -253,7 +263,7 @@ test('BareServer resets the connection when a responder fails mid-pour', (t) => 
       };
     }
   }
-  const world = httpWorld({ steward: Broken });
+  const world = httpWorld({ steward: Broken, onError: () => {} });
   const { client } = world.client();
   client.tx(Buffer.from(GET()));
   t.true(world.run(2, () => client.cutoff));
@@ -300,4 +310,56 @@ test('BareServer gives a connection its steward with its first bytes, and closes
   talker.client.tx(Buffer.from(GET()));
   t.true(world.run(1, () => talker.reader.responses.length === 1));
   t.is(world.server.stewards.size, 1);
+});
+
+test('BareServer reports a contained fault on stderr once by default, with the request line and the stack', (t) => {
+  class Failing extends Steward {
+    override respond(): Responder {
+      throw new Error('default report');
+    }
+  }
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const world = httpWorld({ steward: Failing });
+    const { client, reader } = world.client();
+    client.tx(Buffer.from(GET('/report?x=1')));
+    t.true(world.run(2, () => reader.responses.length === 1));
+  } finally {
+    process.stderr.write = write;
+  }
+  const reports = written.filter((line) => line.includes('default report'));
+  t.is(reports.length, 1);
+  t.regex(reports[0]!, /GET \/report\?x=1 HTTP\/1\.1/);
+  t.regex(reports[0]!, /at .*bare-server\.test\.ts/);
+});
+
+test('BareServer on a simulated servant stamps Date from the simulation tyme unless given a clock', (t) => {
+  const doist = new Doist({ tock: 0.25 });
+  const net = new SimNet({ tymth: doist.tymen(), seed: 1, latency: 0.01 });
+  const server = new BareServer({ servant: new SimServant({ net, host: 'server', port: 80 }) });
+  const client = new SimClient({ net, host: 'server', port: 80 });
+  client.tx(Buffer.from(GET()));
+  doist.do([new BareServerDoer(server), new ClientDoer(client)], { limit: 2 });
+  const text = client.rxQueue.take(client.rxQueue.length).toString('latin1');
+  t.regex(text, /^HTTP\/1\.1 200 OK\r\n/);
+  t.regex(text, /Date: Thu, 01 Jan 1970 00:00:0\d GMT\r\n/);
+});
+
+test('The echo shows UTF-8 header values as UTF-8 and ends its JSON with a newline', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: server\r\nX-Name: '), Buffer.from('José', 'utf8'), Buffer.from('\r\nX-Latin: caf\xe9\r\n\r\n', 'latin1')]));
+  t.true(world.run(1, () => reader.responses.length === 1));
+  const body = reader.responses[0]!.body.toString('utf8');
+  t.true(body.endsWith('}\n'));
+  const echoed = JSON.parse(body) as { headers: Array<[string, string]> };
+  t.deepEqual(echoed.headers[1], ['X-Name', 'José']);
+  // Not valid UTF-8: shown byte for byte, as received.
+  t.deepEqual(echoed.headers[2], ['X-Latin', 'caf\u00e9']);
+  t.is(header(reader.responses[0]!, 'content-type'), 'application/json; charset=utf-8');
 });

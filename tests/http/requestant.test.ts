@@ -36,6 +36,8 @@ interface Case {
   readonly rest?: string;
   readonly limits?: Partial<HttpLimits>;
   readonly lenient?: Partial<HttpLenience>;
+  /** The methods the server implements (default: any). */
+  readonly methods?: string[];
 }
 
 const H = 'Host: localhost\r\n';
@@ -68,6 +70,13 @@ const cases: Case[] = [
   { name: 'a fragment with the fragment tolerance', raw: `GET /p?q#frag HTTP/1.1\r\n${H}\r\n`, lenient: { fragment: true }, request: { path: '/p', query: 'q', fragment: 'frag' } },
   { name: 'bare LF with the bareLf tolerance', raw: 'GET / HTTP/1.1\nHost: a\n\n', lenient: { bareLf: true }, request: { headers: [['Host', 'a']] } },
   { name: 'obs-fold with the obsFold tolerance', raw: `GET / HTTP/1.1\r\n${H}X-F: one\r\n  two\r\n\r\n`, lenient: { obsFold: true }, request: { headers: [['Host', 'localhost'], ['X-F', 'one two']] } },
+  { name: 'the characters browsers send unencoded, accepted by default', raw: `GET /a|b^c[1]?page[size]=10&f={x}&g=\`h\`&i=\\ HTTP/1.1\r\n${H}\r\n`, request: { path: '/a|b^c[1]', query: 'page[size]=10&f={x}&g=`h`&i=\\' } },
+  { name: 'browser characters refused with the strict set (browserChars off)', raw: `GET /?page[size]=10 HTTP/1.1\r\n${H}\r\n`, lenient: { browserChars: false }, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  { name: 'a double quote in the target (browsers encode it)', raw: `GET /?q="x" HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  { name: 'angle brackets in the target (browsers encode them)', raw: `GET /?q=<b> HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  { name: 'DEL in the target', raw: `GET /?q=\u007f HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  { name: 'a broken bracketed authority stays an error with browser characters', raw: `GET http://[broken/ HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  { name: 'a method the server does not implement, without a body', raw: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', methods: ['GET'], error: { code: 'HIO_ERR_NOT_IMPLEMENTED', status: 501 } },
   { name: 'any visible target character with the targetChars tolerance', raw: `GET /a|b{c} HTTP/1.1\r\n${H}\r\n`, lenient: { targetChars: true }, request: { path: '/a|b{c}' } },
 
   { name: 'a bare LF', raw: 'GET / HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n', error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
@@ -138,7 +147,11 @@ interface Outcome {
 /** Feeds the pieces one after another, parsing after each, until a request or an error. */
 function run(testCase: Case, pieces: Buffer[]): Outcome {
   const queue = new ByteQueue();
-  const requestant = new Requestant(queue, { limits: resolveLimits(testCase.limits), lenient: resolveLenience(testCase.lenient) });
+  const requestant = new Requestant(queue, {
+    limits: resolveLimits(testCase.limits),
+    lenient: resolveLenience(testCase.lenient),
+    ...(testCase.methods !== undefined && { methods: new Set(testCase.methods) }),
+  });
   let heads = 0;
   for (const [index, piece] of pieces.entries()) {
     queue.push(piece);
