@@ -1,0 +1,55 @@
+/**
+ * The README's "Embedding in a loop you own" example, run as it stands in
+ * the README: extracted, pointed at the sources instead of the built
+ * package, started as a child process on port 0, asked for a page, then
+ * stopped with SIGINT. Every wait is bounded.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import test from 'ava';
+
+const root = resolve(import.meta.dirname, '../..');
+
+function example(): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const marker = readme.indexOf('<!-- readme:embedding -->');
+  if (marker < 0) throw new Error('the README lost its embedding example');
+  const start = readme.indexOf('```ts\n', marker) + '```ts\n'.length;
+  const end = readme.indexOf('```', start);
+  return readme.slice(start, end).replace("from 'hio-ts'", `from ${JSON.stringify(join(root, 'src/index.ts'))}`);
+}
+
+test('README embedding example serves requests from a loop the application owns, and stops on SIGINT', async (t) => {
+  t.timeout(30_000);
+  const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'embedding.ts');
+  writeFileSync(file, example());
+  const child = spawn(process.execPath, ['--import=tsx', file], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let output = '';
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    const url = await new Promise<string>((done, fail) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match !== null) done(match[1]!);
+      });
+      child.on('exit', (code) => fail(new Error(`exited ${code} before listening: ${errors}`)));
+    });
+    const response = await fetch(`${url}hello?from=readme`, { signal: AbortSignal.timeout(10_000) });
+    t.is(response.status, 200);
+    const echoed = (await response.json()) as { path: string; query: string };
+    t.is(echoed.path, '/hello');
+    t.is(echoed.query, 'from=readme');
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    child.kill('SIGINT');
+    t.is(await exited, 0);
+    t.is(errors, '');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
