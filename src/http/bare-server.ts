@@ -76,7 +76,7 @@ export interface BareServerOptions {
   readonly bodyTymeout?: number;
   /** Slowest average body rate after the grace period, bytes per second of tyme (default 1024; answer 408). */
   readonly minBodyRate?: number;
-  /** Most bytes a connection holds in requests parsed ahead plus unsent output before it stops reading (default 1 MiB). */
+  /** Most bytes a connection holds in requests parsed ahead plus unsent output before it stops reading (default 512 KiB). */
   readonly maxBufferedBytes?: number;
   /** Parser limits (defaults in limits.ts). */
   readonly limits?: Partial<HttpLimits>;

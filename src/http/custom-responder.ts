@@ -91,19 +91,20 @@ export function buildResponse(spec: ResponseSpec, exchange: Exchange): Buffer {
     if (!isFieldValue(spec.reason)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'invalid reason phrase');
     reason = spec.reason;
   }
-  let body: Buffer;
+  // Text stays text until it is written into the message: one copy, not two.
+  let text: string | null = null;
+  let body: Buffer = EMPTY;
   let contentType: string | null = null;
   if (spec.data !== undefined) {
-    body = Buffer.from(JSON.stringify(spec.data) ?? 'null');
+    text = JSON.stringify(spec.data) ?? 'null';
     contentType = 'application/json; charset=utf-8';
   } else if (typeof spec.body === 'string') {
-    body = Buffer.from(spec.body);
+    text = spec.body;
     contentType = 'text/plain; charset=utf-8';
   } else if (spec.body !== undefined) {
     body = Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(spec.body.buffer, spec.body.byteOffset, spec.body.length);
-  } else {
-    body = EMPTY;
   }
+  const bodyLength = text === null ? body.length : Buffer.byteLength(text);
   const request = exchange.request;
   const http10 = request.version === 'HTTP/1.0';
   const bodiless = isBodiless(status);
@@ -129,7 +130,7 @@ export function buildResponse(spec: ResponseSpec, exchange: Exchange): Buffer {
     if ((present & Seen.date) === 0) head += `Date: ${exchange.date}\r\n`;
     if (exchange.server !== null && (present & Seen.server) === 0) head += `Server: ${exchange.server}\r\n`;
     if (contentType !== null && (present & Seen.type) === 0 && !bodiless) head += `Content-Type: ${contentType}\r\n`;
-    if (!bodiless && !chunked && (present & Seen.length) === 0) head += `Content-Length: ${body.length}\r\n`;
+    if (!bodiless && !chunked && (present & Seen.length) === 0) head += `Content-Length: ${bodyLength}\r\n`;
     if ((present & Seen.connection) === 0) {
       if (!exchange.persisted) head += 'Connection: close\r\n';
       else if (http10) head += 'Connection: keep-alive\r\n';
@@ -137,16 +138,29 @@ export function buildResponse(spec: ResponseSpec, exchange: Exchange): Buffer {
   }
   head += '\r\n';
   // What follows the head: nothing for HEAD and bodiless statuses, else the body, chunk-framed if asked.
-  let payload: Buffer = EMPTY;
-  if (!bodiless && request.method !== 'HEAD') {
-    if (!chunked) payload = body;
-    else payload = body.length === 0 ? LAST_CHUNK : Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF_LAST_CHUNK]);
-  }
+  const sendsBody = !bodiless && request.method !== 'HEAD';
   const headLength = head.length;
+  if (sendsBody && !chunked && text !== null) {
+    const message = Buffer.allocUnsafe(headLength + bodyLength);
+    (message as unknown as LatinWriter).latin1Write(head, 0, headLength);
+    message.write(text, headLength, bodyLength, 'utf8');
+    return message;
+  }
+  let payload: Buffer = EMPTY;
+  if (sendsBody) {
+    const bytes = text === null ? body : Buffer.from(text);
+    if (!chunked) payload = bytes;
+    else payload = bytes.length === 0 ? LAST_CHUNK : Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF_LAST_CHUNK]);
+  }
   const message = Buffer.allocUnsafe(headLength + payload.length);
-  (message as unknown as { latin1Write(text: string, offset: number, length: number): number }).latin1Write(head, 0, headLength);
+  (message as unknown as LatinWriter).latin1Write(head, 0, headLength);
   payload.copy(message, headLength);
   return message;
+}
+
+/** Buffer's own latin1 writer: the fast path behind write(text, offset, length, 'latin1'). */
+interface LatinWriter {
+  latin1Write(text: string, offset: number, length: number): number;
 }
 
 const EMPTY = Buffer.alloc(0);

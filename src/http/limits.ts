@@ -93,7 +93,7 @@ export const HTTP_DEFAULTS = Object.freeze({
    * yet written before it stops reading (the socket is then paused). The
    * request next in line is always read, up to maxBodyBytes.
    */
-  maxBufferedBytes: 1024 * 1024,
+  maxBufferedBytes: 512 * 1024,
   /** Stop producing a response while this many bytes wait to be sent. */
   highWater: 256 * 1024,
   /** How long drain() lets in-flight requests finish before it force-closes what remains. */
