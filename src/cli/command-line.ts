@@ -1,0 +1,268 @@
+/**
+ * @module
+ * The command line of `hio`: which command to run and with which settings.
+ * {@link parseCommandLine} reads the arguments with `node:util`'s strict
+ * `parseArgs` and the environment ($PORT, $HOST; a flag wins over its
+ * variable), checks every value, and returns an {@link Invocation}: help to
+ * print, the demo to run, or a server to start. It prints nothing and
+ * starts nothing, so it can be tested in-process.
+ *
+ * A mistake on the command line throws a {@link HioError} with code
+ * `HIO_ERR_INVALID_OPTION` whose message is one line naming the offending
+ * value (and, for an unknown command or flag, where to find the usage); the
+ * caller prints it and exits with status 2.
+ */
+import { parseArgs } from 'node:util';
+import { HioError } from '../core/errors.js';
+import { DEFAULT_LIMITS, HTTP_DEFAULTS, LENIENCE_NAMES, STRICT, type HttpLenience, type HttpLimits } from '../http/limits.js';
+
+/** The commands that start a server. */
+export type ServeCommand = 'echo' | 'conformance' | 'bench';
+
+/** Every command; `echo` when none is given. */
+export type Command = ServeCommand | 'demo';
+
+/** What each server command serves, for the listening line and the help. */
+export const SERVE_COMMANDS: Readonly<Record<ServeCommand, { readonly about: string; readonly summary: string; readonly keepAliveTymeout: number }>> = Object.freeze({
+  echo: { about: 'echo service', summary: 'serve each request back as JSON', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
+  conformance: { about: 'conformance routes', summary: 'serve the routes the HTTP/1.1 conformance corpus expects', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
+  // The benchmark holds idle connections for ~15 s; keep them longer than that.
+  bench: { about: 'hello-world benchmark server', summary: 'serve "Hello, World!" on GET / for side-by-side benchmarks', keepAliveTymeout: 60 },
+});
+
+const DEMO_SUMMARY = 'show the scheduler: a few doers at different tocks';
+
+/** Everything a server command needs, checked. Durations in seconds of tyme. */
+export interface ServeSettings {
+  readonly command: ServeCommand;
+  /** The listen host: --host, else $HOST, else 127.0.0.1. */
+  readonly host: string;
+  /** The listen port, 0 for any free one: --port, else $PORT, else 8080. */
+  readonly port: number;
+  readonly keepAliveTymeout: number;
+  readonly headerTymeout: number;
+  /** How long the first SIGTERM/SIGINT lets in-flight requests finish. */
+  readonly drainTymeout: number;
+  /** Only the limits given on the command line; BareServer fills in the rest. */
+  readonly limits: Partial<HttpLimits>;
+  /** Only the tolerances turned on by --lenient. */
+  readonly lenient: Partial<HttpLenience>;
+}
+
+/** What the command line asks for. */
+export type Invocation =
+  | { readonly action: 'help'; readonly text: string }
+  | { readonly action: 'demo' }
+  | { readonly action: 'serve'; readonly settings: ServeSettings };
+
+/** The flags of the server commands; the demo takes only --help. Numbers are read as strings and checked here. */
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'max-header-bytes': { type: 'string' },
+  'keep-alive': { type: 'string' },
+  'header-timeout': { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  lenient: { type: 'string', multiple: true },
+  strict: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Reads `args` (the arguments after the script, as `process.argv.slice(2)`)
+ * and `env`. Throws `HIO_ERR_INVALID_OPTION` with a one-line message for an
+ * unknown command or flag and for an invalid value.
+ */
+export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinDashValues(args), options: OPTIONS, strict: true, allowPositionals: true, tokens: true });
+  } catch (error) {
+    throw invalid(`${parseArgsMessage(error)} (see 'hio --help')`, error);
+  }
+  const { values, positionals, tokens } = parsed;
+  const [name, extra] = positionals;
+  if (name !== undefined && !isCommand(name)) throw invalid(`unknown command ${quote(name)} (see 'hio --help')`);
+  if (extra !== undefined) throw invalid(`unexpected argument ${quote(extra)} (see 'hio --help')`);
+  if (name === undefined && values.help === true) return { action: 'help', text: mainUsage() };
+  const command: Command = name ?? 'echo';
+  if (values.help === true) return { action: 'help', text: commandUsage(command) };
+  if (command === 'demo') {
+    const option = tokens.find((token) => token.kind === 'option');
+    if (option !== undefined && option.kind === 'option') throw invalid(`option '${option.rawName}' does not apply to demo (see 'hio demo --help')`);
+    return { action: 'demo' };
+  }
+  const limits: { -readonly [K in keyof HttpLimits]?: number } = {};
+  if (values['max-body-bytes'] !== undefined) limits.maxBodyBytes = byteCount('--max-body-bytes', values['max-body-bytes']);
+  if (values['max-header-bytes'] !== undefined) limits.maxHeaderBytes = byteCount('--max-header-bytes', values['max-header-bytes']);
+  return {
+    action: 'serve',
+    settings: {
+      command,
+      host: host(values.host === undefined ? 'HOST' : '--host', values.host ?? env['HOST'] ?? '127.0.0.1'),
+      port: port(values.port === undefined ? 'PORT' : '--port', values.port ?? env['PORT'] ?? '8080'),
+      keepAliveTymeout: values['keep-alive'] === undefined ? SERVE_COMMANDS[command].keepAliveTymeout : seconds('--keep-alive', values['keep-alive']),
+      headerTymeout: values['header-timeout'] === undefined ? HTTP_DEFAULTS.headerTymeout : seconds('--header-timeout', values['header-timeout']),
+      drainTymeout: values['drain-timeout'] === undefined ? HTTP_DEFAULTS.drainTymeout : seconds('--drain-timeout', values['drain-timeout']),
+      limits,
+      lenient: lenience(values.lenient ?? [], values.strict === true),
+    },
+  };
+}
+
+/** The usage of `hio` as a whole (`hio --help`). */
+export function mainUsage(): string {
+  return `usage: hio [command] [options]
+
+Commands:
+  echo          ${SERVE_COMMANDS.echo.summary} (the default)
+  conformance   ${SERVE_COMMANDS.conformance.summary}
+  bench         ${SERVE_COMMANDS.bench.summary}
+  demo          ${DEMO_SUMMARY}
+
+Server options (echo, conformance, bench):
+${serverOptions(SERVE_COMMANDS.echo.keepAliveTymeout)}
+${SHUTDOWN}
+Run 'hio <command> --help' for the usage of one command.
+`;
+}
+
+/** The usage of one command (`hio <command> --help`). */
+export function commandUsage(command: Command): string {
+  if (command === 'demo') {
+    return `usage: hio demo\n\n${sentence(DEMO_SUMMARY)}, first in virtual tyme\n(instantly), then for one second of real tyme.\n\nOptions:\n${optionRow('-h, --help', 'print this help')}`;
+  }
+  const entry = SERVE_COMMANDS[command];
+  return `usage: hio ${command} [options]\n\n${sentence(entry.summary)}.\n\nOptions:\n${serverOptions(entry.keepAliveTymeout)}\n${SHUTDOWN}`;
+}
+
+const SHUTDOWN = `On SIGTERM or SIGINT the server stops accepting connections, closes idle
+ones, lets requests in flight finish for up to the drain timeout and exits 0;
+a second signal closes everything at once and exits 1. Exit status 2 means a
+usage error or that the server could not listen.
+`;
+
+/** The option rows of the server commands' usage. */
+function serverOptions(keepAliveTymeout: number): string {
+  const rows: ReadonlyArray<readonly [string, string]> = [
+    ['--host HOST', 'listen address (default $HOST, else 127.0.0.1)'],
+    ['--port PORT', 'listen port; 0 picks a free one (default $PORT, else 8080)'],
+    ['--max-body-bytes N', `largest request body in bytes; larger is answered 413 (default ${DEFAULT_LIMITS.maxBodyBytes})`],
+    ['--max-header-bytes N', `largest header section in bytes; larger is answered 431 (default ${DEFAULT_LIMITS.maxHeaderBytes})`],
+    ['--keep-alive SECONDS', `idle keep-alive timeout (default ${keepAliveTymeout})`],
+    ['--header-timeout SECONDS', `deadline for a header section from its first byte; 408 after it (default ${HTTP_DEFAULTS.headerTymeout})`],
+    ['--drain-timeout SECONDS', `on shutdown, how long requests in flight may finish (default ${HTTP_DEFAULTS.drainTymeout})`],
+    ['--lenient NAME[,NAME]', `accept a deviation the strict parser rejects; NAME is one of ${LENIENCE_NAMES.join(', ')} (browserChars is on by default)`],
+    ['--strict', 'every tolerance off, browserChars included (RFC 3986 targets only); --lenient names still apply'],
+  ];
+  return rows.map(([flag, text]) => optionRow(flag, text)).join('') + optionRow('-h, --help', 'print this help');
+}
+
+/** Column where option descriptions start, and the width they wrap at. */
+const COLUMN = 28;
+const WIDTH = 80;
+
+/** One option of a usage: the flag, then its description wrapped under itself. */
+function optionRow(flag: string, text: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line.length > 0 && COLUMN + line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line.length === 0 ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.map((part, index) => `${(index === 0 ? `  ${flag}` : '').padEnd(COLUMN)}${part}\n`).join('');
+}
+
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function isCommand(name: string): name is Command {
+  return name === 'demo' || Object.hasOwn(SERVE_COMMANDS, name);
+}
+
+/**
+ * parseArgs reads `--port -1` as a flag missing its value; a value that looks
+ * like a negative number is joined to its flag (`--port=-1`) so the error
+ * names the value instead. Nothing after `--` is touched.
+ */
+function joinDashValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--') {
+      joined.push(...args.slice(index));
+      break;
+    }
+    const next = args[index + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : '';
+    if (next !== undefined && /^-[\d.]/.test(next) && Object.hasOwn(OPTIONS, name) && OPTIONS[name as keyof typeof OPTIONS].type === 'string') {
+      joined.push(`${arg}=${next}`);
+      index += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+/** A one-line message for a parseArgs error (its own messages run to three lines). */
+function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const flag = /'(?:-\w, )?(--?[\w-]+)/.exec(message)?.[1] ?? '?';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${flag}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (message.includes('does not take an argument')) return `option '${flag}' takes no value`;
+    if (message.includes('ambiguous')) return `option '${flag}' needs a value (write ${flag}=VALUE for one starting with '-')`;
+    return `option '${flag}' needs a value`;
+  }
+  return message.split('\n', 1)[0]!;
+}
+
+function host(source: string, value: string): string {
+  if (value.length === 0 || /\s/.test(value)) throw invalid(`${source} must be a host name or address, got ${quote(value)}`);
+  return value;
+}
+
+function port(source: string, value: string): number {
+  // Digits only: Number() would take '', ' 80', '1e3' and '0x50'.
+  if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return Number(value);
+  throw invalid(`${source} must be an integer in [0, 65535], got ${quote(value)}`);
+}
+
+function byteCount(flag: string, value: string): number {
+  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  throw invalid(`${flag} must be a whole number of bytes, got ${quote(value)}`);
+}
+
+function seconds(flag: string, value: string): number {
+  if (/^(\d+\.?\d*|\.\d+)$/.test(value) && Number.isFinite(Number(value))) return Number(value);
+  throw invalid(`${flag} must be a number of seconds >= 0, got ${quote(value)}`);
+}
+
+/** The tolerances named by every --lenient, each a comma-separated list; over every tolerance off with --strict. */
+function lenience(lists: readonly string[], strict: boolean): Partial<HttpLenience> {
+  const lenient: { -readonly [K in keyof HttpLenience]?: boolean } = strict ? { ...STRICT } : {};
+  for (const name of lists.flatMap((list) => list.split(','))) {
+    const key = LENIENCE_NAMES.find((known) => known === name.trim());
+    if (key === undefined) throw invalid(`unknown tolerance ${quote(name)} for --lenient; valid names: ${LENIENCE_NAMES.join(', ')}`);
+    lenient[key] = true;
+  }
+  return lenient;
+}
+
+/** A value as typed, quoted and escaped so that the message stays one line. */
+function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+function invalid(message: string, cause?: unknown): HioError {
+  return new HioError('HIO_ERR_INVALID_OPTION', message, cause === undefined ? {} : { cause });
+}

@@ -1,0 +1,123 @@
+/**
+ * @module
+ * The server commands of `hio` (echo, conformance, bench): one BareServer
+ * under a real-mode Doist, its listening line on stdout, one-line errors on
+ * stderr, and a graceful shutdown.
+ *
+ * Three doers share the Doist: the server's, `announce` (prints the
+ * listening line, or the listen error), and `shutdown`. The first SIGTERM or
+ * SIGINT wakes `shutdown`, which calls `server.drain(drainTymeout)` inside a
+ * pass and then watches `server.drained` once per tock; once drained it stops
+ * the Doist and the command exits 0. A second signal while draining closes
+ * the server at once and exits 1.
+ *
+ * Exit statuses: 0 after a clean shutdown, 1 when forced, 2 for an invalid
+ * option or a listen failure.
+ */
+import { HioError } from '../core/errors.js';
+import { formatAddress } from '../core/net/address.js';
+import type { Dog } from '../doing/doable.js';
+import { doify } from '../doing/doify.js';
+import { Doist } from '../doing/doist.js';
+import { BareServer, BareServerDoer, type StewardClass } from '../http/bare-server.js';
+import { Steward } from '../http/steward.js';
+import { ConformanceSteward } from '../testing/conformance-steward.js';
+import { HelloSteward } from '../testing/hello-steward.js';
+import { SERVE_COMMANDS, type ServeCommand, type ServeSettings } from './command-line.js';
+import { ExitStatus } from './exit-status.js';
+
+const STEWARDS: Readonly<Record<ServeCommand, StewardClass>> = Object.freeze({
+  echo: Steward,
+  conformance: ConformanceSteward,
+  bench: HelloSteward,
+});
+
+/**
+ * Serves until a signal drains the server (or forces it closed) and
+ * resolves with the exit status. Installs SIGTERM and SIGINT handlers for
+ * its lifetime and removes them before it resolves.
+ */
+export async function serve(settings: ServeSettings): Promise<ExitStatus> {
+  let server: BareServer;
+  try {
+    server = new BareServer({
+      host: settings.host,
+      port: settings.port,
+      steward: STEWARDS[settings.command],
+      keepAliveTymeout: settings.keepAliveTymeout,
+      headerTymeout: settings.headerTymeout,
+      limits: settings.limits,
+      lenient: settings.lenient,
+    });
+  } catch (error) {
+    // The command line checks its values, but the server has the last word on them.
+    if (error instanceof HioError && (error.code === 'HIO_ERR_INVALID_OPTION' || error.code === 'HIO_ERR_NET_ADDRESS')) {
+      console.error(`hio: ${error.message}`);
+      return ExitStatus.usage;
+    }
+    throw error;
+  }
+  const serverDoer = new BareServerDoer(server);
+  const controller = new AbortController();
+  let status: ExitStatus = ExitStatus.ok;
+  /** The first signal received, which asks for the drain; null until then. */
+  let signalled: NodeJS.Signals | null = null;
+
+  const announce = doify(function* announce(): Dog {
+    for (;;) {
+      if (server.servant.opened) {
+        console.log(`hio ${SERVE_COMMANDS[settings.command].about} listening on http://${formatAddress(server.servant.address)}/`);
+        return true;
+      }
+      if (server.servant.error !== null) {
+        console.error(`hio: cannot listen on ${formatAddress(settings)}: ${server.servant.error.code}`);
+        status = ExitStatus.usage;
+        controller.abort();
+        return false;
+      }
+      // Told to stop before listening: nothing to announce.
+      if (signalled !== null) return false;
+      yield 0;
+    }
+  });
+
+  const shutdown = doify(function* shutdown(): Dog {
+    // Asleep until the signal handler wakes it.
+    while (signalled === null) yield Infinity;
+    // Called inside a pass rather than from the handler, so the server sees
+    // the drain between two of its own passes like any other state change.
+    server.drain(settings.drainTymeout);
+    // The server doer sleeps until its own next due tyme; drain has work for it now.
+    serverDoer.wake();
+    // Printed after drain() was called: whoever reads it knows draining began.
+    console.error(`hio: ${signalled}: draining (${settings.drainTymeout} s; signal again to force)`);
+    // Once per Doist tock (1/32 s): cheap, and the exit follows the drain closely.
+    while (!server.drained) yield 0;
+    controller.abort();
+    return true;
+  });
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled === null) {
+      signalled = signal;
+      shutdown.wake();
+      return;
+    }
+    // Already forcing, or already stopping after a drain or a listen error.
+    if (controller.signal.aborted) return;
+    const open = server.servant.remoters.size;
+    console.error(`hio: ${signal} while draining: forced shutdown (${open} connection${open === 1 ? '' : 's'} cut)`);
+    status = ExitStatus.forced;
+    server.close();
+    controller.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await new Doist({ real: true }).run([serverDoer, announce, shutdown], { signal: controller.signal });
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  return status;
+}

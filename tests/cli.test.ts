@@ -1,0 +1,480 @@
+/**
+ * The `hio` command. The command line is read in-process by
+ * parseCommandLine; everything else runs `src/cli.ts` as a child process
+ * under tsx (no build needed) from the repository root, on port 0, with the
+ * bound port read back from the listening line. No sleeps: every wait is on
+ * output, a socket event or the child's exit, and fails the test after a
+ * bound.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseCommandLine, type ServeSettings } from '../src/cli/command-line.js';
+import { HioError } from '../src/core/errors.js';
+import { DEFAULT_LIMITS, HTTP_DEFAULTS, LENIENCE_NAMES } from '../src/http/limits.js';
+import { ResponseReader, header } from './helpers/http-client.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Bound on waits for a child to start and answer: tsx compiles on start, and many children start at once. */
+const WAIT_MS = 30_000;
+/** Bound on the exit after SIGTERM when the drain should end at once (the drain timeout is 30 s). */
+const PROMPT_MS = 10_000;
+
+/** Resolves with `promise`, or rejects after `ms` with a message saying what was awaited. */
+async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what()}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Conditions re-checked on every event of their source, each resolved once it holds. */
+class Watch {
+  #waiters = new Set<() => boolean>();
+
+  /** Re-checks every pending condition. */
+  poke(): void {
+    for (const check of this.#waiters) if (check()) this.#waiters.delete(check);
+  }
+
+  /** Resolves with the first non-undefined value of `probe`, failing after `ms`. */
+  until<T>(probe: () => T | undefined, ms: number, what: () => string): Promise<T> {
+    return within(
+      new Promise<T>((resolve) => {
+        const check = (): boolean => {
+          const value = probe();
+          if (value === undefined) return false;
+          resolve(value);
+          return true;
+        };
+        if (!check()) this.#waiters.add(check);
+      }),
+      ms,
+      what,
+    );
+  }
+}
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `hio` as a child process, its output collected. */
+class Hio {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  stdout = '';
+  stderr = '';
+  readonly closed: Promise<Exit>;
+  readonly #watch = new Watch();
+
+  constructor(args: readonly string[], env: Readonly<Record<string, string>> = {}) {
+    const inherited = { ...process.env };
+    delete inherited['PORT'];
+    delete inherited['HOST'];
+    this.child = spawn(process.execPath, ['--import=tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      this.stdout += text;
+      this.#watch.poke();
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      this.stderr += text;
+      this.#watch.poke();
+    });
+    // 'close' comes after the exit and after both pipes are read to the end.
+    this.closed = once(this.child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stdout: this.stdout, stderr: this.stderr }));
+  }
+
+  /** Resolves with the first match of `pattern` in stdout or stderr. */
+  output(stream: 'stdout' | 'stderr', pattern: RegExp, ms = WAIT_MS): Promise<RegExpExecArray> {
+    return this.#watch.until(() => pattern.exec(this[stream]) ?? undefined, ms, () => `${pattern} on ${stream}; stdout ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)}`);
+  }
+
+  /** The port from the listening line. */
+  async port(): Promise<number> {
+    const match = await this.output('stdout', /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    return Number(match[1]);
+  }
+
+  /** Resolves when the process has exited and its output is read. */
+  exit(ms = WAIT_MS): Promise<Exit> {
+    return within(this.closed, ms, () => `hio to exit; stdout ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)}`);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
+
+/**
+ * Children running at once. Each compiles the sources under tsx as it
+ * starts; dozens starting together on a small machine would stretch the
+ * bounded waits of the ones already serving.
+ */
+const MAX_CHILDREN = 4;
+let running = 0;
+const queued: Array<() => void> = [];
+
+async function childSlot(): Promise<() => void> {
+  if (running >= MAX_CHILDREN) await new Promise<void>((resolve) => queued.push(resolve));
+  else running += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    // The slot passes straight to the next waiter, or is given back.
+    const next = queued.shift();
+    if (next === undefined) running -= 1;
+    else next();
+  };
+}
+
+/** Starts hio once a slot is free; the slot is freed when it exits, and the test's teardown kills it if still running. */
+async function hio(t: { teardown(fn: () => void): void }, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Hio> {
+  const release = await childSlot();
+  const child = new Hio(args, env);
+  void child.closed.then(release);
+  t.teardown(() => {
+    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+  });
+  return child;
+}
+
+/** A raw TCP client whose received bytes are parsed as responses. */
+class Client {
+  readonly socket: Socket;
+  readonly reader: ResponseReader;
+  /** Everything received, as latin1. */
+  received = '';
+  /** True once the server ended or closed the connection. */
+  ended = false;
+  readonly #watch = new Watch();
+
+  constructor(port: number, methods: string[] = []) {
+    this.reader = new ResponseReader(methods);
+    this.socket = connect({ host: '127.0.0.1', port });
+    this.socket.on('data', (bytes: Buffer) => {
+      this.received += bytes.toString('latin1');
+      this.reader.push(bytes);
+      this.#watch.poke();
+    });
+    const end = (): void => {
+      this.ended = true;
+      this.#watch.poke();
+    };
+    this.socket.on('end', end);
+    this.socket.on('close', end);
+    // A reset by the server shows as 'close' too; the test asserts what it expects.
+    this.socket.on('error', () => {});
+  }
+
+  send(text: string): void {
+    this.socket.write(text, 'latin1');
+  }
+
+  /** Resolves once `count` responses arrived. */
+  responses(count: number): Promise<void> {
+    return this.#watch.until(() => (this.reader.responses.length >= count ? true : undefined), WAIT_MS, () => `${count} responses; got ${JSON.stringify(this.received)}`).then(() => {});
+  }
+
+  /** Resolves once `text` was received. */
+  seen(text: string): Promise<void> {
+    return this.#watch.until(() => (this.received.includes(text) ? true : undefined), WAIT_MS, () => `${JSON.stringify(text)}; got ${JSON.stringify(this.received)}`).then(() => {});
+  }
+
+  /** Resolves once the server closed the connection, failing after `ms`. */
+  closedByServer(ms = WAIT_MS): Promise<void> {
+    return this.#watch.until(() => (this.ended ? true : undefined), ms, () => 'the server to close the connection').then(() => {});
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+const echoOf = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+const lines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
+const POST = (length: number, extra = ''): string => `POST /upload HTTP/1.1\r\nHost: hio\r\nContent-Length: ${length}\r\n${extra}\r\n`;
+
+/** Asserts a usage failure: exit status 2, nothing on stdout, one line on stderr without a stack trace. */
+function assertUsageError(t: ExecutionContext, exit: Exit, ...fragments: string[]): void {
+  t.is(exit.code, 2, exit.stderr);
+  t.is(exit.stdout, '');
+  const errorLines = lines(exit.stderr);
+  t.is(errorLines.length, 1, exit.stderr);
+  t.true(errorLines[0]!.startsWith('hio: '), exit.stderr);
+  t.notRegex(exit.stderr, /^\s+at /m);
+  for (const fragment of fragments) t.true(errorLines[0]!.includes(fragment), `${JSON.stringify(fragment)} in ${exit.stderr}`);
+}
+
+// ---------------------------------------------------------------- the command line, in-process
+
+const serveSettings = (args: string[], env: NodeJS.ProcessEnv = {}): ServeSettings => {
+  const invocation = parseCommandLine(args, env);
+  if (invocation.action !== 'serve') throw new Error(`expected serve, got ${invocation.action}`);
+  return invocation.settings;
+};
+
+test('parseCommandLine serves echo on 127.0.0.1:8080 with the defaults when given nothing', (t) => {
+  t.deepEqual(serveSettings([]), {
+    command: 'echo',
+    host: '127.0.0.1',
+    port: 8080,
+    keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout,
+    headerTymeout: HTTP_DEFAULTS.headerTymeout,
+    drainTymeout: HTTP_DEFAULTS.drainTymeout,
+    limits: {},
+    lenient: {},
+  });
+  t.is(serveSettings(['bench']).keepAliveTymeout, 60);
+});
+
+test('parseCommandLine maps each flag to its server option', (t) => {
+  const settings = serveSettings(
+    ['conformance', '--host', '::1', '--port=0', '--max-body-bytes', '10', '--max-header-bytes=2048', '--keep-alive', '2.5', '--header-timeout', '.5', '--drain-timeout', '0', '--lenient=bareLf,obsFold', '--lenient', 'fragment'],
+    {},
+  );
+  t.deepEqual(settings, {
+    command: 'conformance',
+    host: '::1',
+    port: 0,
+    keepAliveTymeout: 2.5,
+    headerTymeout: 0.5,
+    drainTymeout: 0,
+    limits: { maxBodyBytes: 10, maxHeaderBytes: 2048 },
+    lenient: { bareLf: true, obsFold: true, fragment: true },
+  });
+  t.not(settings.limits.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes);
+});
+
+test('parseCommandLine --strict turns every tolerance off, browserChars included; --lenient names still apply', (t) => {
+  t.deepEqual(serveSettings(['--strict'], {}).lenient, { bareLf: false, obsFold: false, fragment: false, targetChars: false, browserChars: false });
+  t.deepEqual(serveSettings(['--strict', '--lenient=bareLf'], {}).lenient, { bareLf: true, obsFold: false, fragment: false, targetChars: false, browserChars: false });
+});
+
+test('parseCommandLine reads PORT and HOST, and a flag wins over its variable', (t) => {
+  t.like(serveSettings([], { PORT: '9000', HOST: '0.0.0.0' }), { host: '0.0.0.0', port: 9000 });
+  t.like(serveSettings(['--port', '0', '--host', 'localhost'], { PORT: 'abc', HOST: '' }), { host: 'localhost', port: 0 });
+});
+
+test('parseCommandLine answers help for --help and -h, for hio and for each command', (t) => {
+  for (const args of [['--help'], ['-h'], ['echo', '--help'], ['demo', '-h'], ['bench', '--port', 'abc', '--help']]) {
+    t.is(parseCommandLine(args, {}).action, 'help', args.join(' '));
+  }
+  t.deepEqual(parseCommandLine(['demo'], {}), { action: 'demo' });
+});
+
+test('parseCommandLine rejects bad commands, flags and values with HIO_ERR_INVALID_OPTION', (t) => {
+  const cases: Array<[string[], NodeJS.ProcessEnv]> = [
+    [['frob'], {}],
+    [['echo', 'extra'], {}],
+    [['--frob'], {}],
+    [['-x'], {}],
+    [['--port'], {}],
+    [['--help=yes'], {}],
+    [['demo', '--port', '1'], {}],
+    ...['abc', '99999', '', '-1', '1.5', '1e3', '0x50', ' 80'].map((value): [string[], NodeJS.ProcessEnv] => [[], { PORT: value }]),
+    [['--port', '-1'], {}],
+    [['--port='], {}],
+    [['--host='], {}],
+    [['--max-body-bytes', '10M'], {}],
+    [['--max-header-bytes', '-5'], {}],
+    [['--keep-alive', 'soon'], {}],
+    [['--header-timeout', 'Infinity'], {}],
+    [['--drain-timeout', '-1'], {}],
+    [['--lenient', 'bareLF'], {}],
+    [['--lenient='], {}],
+  ];
+  for (const [args, env] of cases) {
+    const error = t.throws(() => parseCommandLine(args, env), { instanceOf: HioError }, `${args.join(' ')} ${JSON.stringify(env)}`);
+    t.is(error?.code, 'HIO_ERR_INVALID_OPTION');
+    t.false(error?.message.includes('\n'), error?.message);
+  }
+});
+
+// ---------------------------------------------------------------- usage, as a process
+
+test('hio --help prints the usage of every command and exits 0', async (t) => {
+  const exit = await (await hio(t, ['--help'])).exit();
+  t.is(exit.code, 0);
+  t.is(exit.stderr, '');
+  t.regex(exit.stdout, /^usage: hio /);
+  for (const command of ['echo', 'conformance', 'bench', 'demo']) t.regex(exit.stdout, new RegExp(`^  ${command} `, 'm'));
+  for (const flag of ['--host', '--port', '--max-body-bytes', '--max-header-bytes', '--keep-alive', '--header-timeout', '--drain-timeout', '--lenient', '--help']) t.true(exit.stdout.includes(flag), flag);
+});
+
+for (const command of ['echo', 'conformance', 'bench', 'demo']) {
+  test(`hio ${command} --help prints the usage of ${command} and exits 0`, async (t) => {
+    const exit = await (await hio(t, [command, '--help'])).exit();
+    t.is(exit.code, 0);
+    t.is(exit.stderr, '');
+    t.true(exit.stdout.startsWith(`usage: hio ${command}`), exit.stdout);
+    t.is(exit.stdout.includes('--max-body-bytes'), command !== 'demo');
+  });
+}
+
+test('hio rejects an unknown command with one line and a hint, exit status 2', async (t) => {
+  assertUsageError(t, await (await hio(t, ['frob'])).exit(), '"frob"', 'hio --help');
+});
+
+for (const args of [['--frob'], ['echo', '--frob'], ['demo', '--port', '1']]) {
+  test(`hio rejects an unknown flag with one line and a hint, exit status 2 (${args.join(' ')})`, async (t) => {
+    assertUsageError(t, await (await hio(t, args)).exit(), `'${args.at(-1) === '1' ? '--port' : '--frob'}'`, '--help');
+  });
+}
+
+for (const value of ['abc', '99999', '', '-1', '1.5']) {
+  test(`hio rejects PORT=${JSON.stringify(value)} with one line naming it, exit status 2`, async (t) => {
+    assertUsageError(t, await (await hio(t, [], { PORT: value })).exit(), 'PORT', JSON.stringify(value));
+  });
+}
+
+for (const args of [['--port', 'abc'], ['--port', '-1'], ['--port=1.5'], ['--port=']]) {
+  test(`hio rejects ${args.join(' ')} with one line naming the value, exit status 2`, async (t) => {
+    const value = args.length === 2 ? args[1]! : args[0]!.slice('--port='.length);
+    assertUsageError(t, await (await hio(t, args)).exit(), '--port', JSON.stringify(value));
+  });
+}
+
+for (const [flag, value] of [['--max-body-bytes', 'lots'], ['--max-header-bytes', '1.5'], ['--keep-alive', 'x'], ['--header-timeout', '-2'], ['--drain-timeout', 'soon']] as const) {
+  test(`hio rejects ${flag} ${value} with one line naming the value, exit status 2`, async (t) => {
+    assertUsageError(t, await (await hio(t, [`${flag}=${value}`])).exit(), flag, JSON.stringify(value));
+  });
+}
+
+test('hio rejects an unknown --lenient name with one line listing the valid names, exit status 2', async (t) => {
+  assertUsageError(t, await (await hio(t, ['--lenient=bareLf,sloppy'])).exit(), '"sloppy"', ...LENIENCE_NAMES);
+});
+
+test('hio reports a port in use in one line, exit status 2', async (t) => {
+  const holder = createServer();
+  t.teardown(() => holder.close());
+  holder.listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const port = (holder.address() as { port: number }).port;
+  assertUsageError(t, await (await hio(t, ['--port', String(port)])).exit(), `hio: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+});
+
+// ---------------------------------------------------------------- serving
+
+test('hio listens on --port, which wins over a bad PORT, and prints the listening line on stdout', async (t) => {
+  const server = await hio(t, ['--port', '0'], { PORT: 'abc', HOST: '127.0.0.1' });
+  const port = await server.port();
+  t.true(port > 0);
+  t.regex(server.stdout, /^hio echo service listening on http:\/\/127\.0\.0\.1:\d+\/\n$/);
+  server.signal('SIGTERM');
+  t.is((await server.exit()).code, 0);
+});
+
+test('hio honours --max-body-bytes: a larger POST gets 413, one at the limit 200', async (t) => {
+  const server = await hio(t, ['--port', '0', '--max-body-bytes', '10']);
+  const port = await server.port();
+  const over = new Client(port, ['POST']);
+  t.teardown(() => over.destroy());
+  over.send(`${POST(11)}01234567890`);
+  await over.responses(1);
+  t.is(over.reader.responses[0]!.status, 413);
+  const atLimit = new Client(port, ['POST']);
+  t.teardown(() => atLimit.destroy());
+  atLimit.send(`${POST(10)}0123456789`);
+  await atLimit.responses(1);
+  t.is(atLimit.reader.responses[0]!.status, 200);
+  t.is(echoOf(atLimit.reader.responses[0]!.body)['body'], '0123456789');
+  server.signal('SIGTERM');
+  t.is((await server.exit()).code, 0);
+});
+
+test('hio honours --lenient=bareLf: a request with bare LF line ends is answered 200', async (t) => {
+  const server = await hio(t, ['--port', '0', '--lenient=bareLf']);
+  const client = new Client(await server.port());
+  t.teardown(() => client.destroy());
+  client.send('GET /bare HTTP/1.1\nHost: hio\n\n');
+  await client.responses(1);
+  t.is(client.reader.responses[0]!.status, 200);
+  server.signal('SIGTERM');
+  t.is((await server.exit()).code, 0);
+});
+
+// ---------------------------------------------------------------- shutdown
+
+test('hio on SIGTERM closes an idle keep-alive connection at once and exits 0 promptly', async (t) => {
+  const server = await hio(t, ['--port', '0', '--drain-timeout', '30']);
+  const client = new Client(await server.port());
+  t.teardown(() => client.destroy());
+  client.send('GET /idle HTTP/1.1\r\nHost: hio\r\n\r\n');
+  await client.responses(1);
+  t.is(header(client.reader.responses[0]!, 'connection'), undefined, 'kept alive');
+  server.signal('SIGTERM');
+  await client.closedByServer(PROMPT_MS);
+  const exit = await server.exit(PROMPT_MS);
+  t.is(exit.code, 0, exit.stderr);
+  t.regex(exit.stderr, /^hio: SIGTERM: draining \(30 s; signal again to force\)$/m);
+  t.notRegex(exit.stderr, /^\s+at /m);
+});
+
+test('hio on SIGINT with no connection open exits 0 promptly', async (t) => {
+  const server = await hio(t, ['--port', '0', '--drain-timeout', '30']);
+  await server.port();
+  server.signal('SIGINT');
+  const exit = await server.exit(PROMPT_MS);
+  t.is(exit.code, 0, exit.stderr);
+  t.regex(exit.stderr, /^hio: SIGINT: draining/m);
+});
+
+/**
+ * Starts an upload the server is known to be reading: the head asks for
+ * 100 Continue, and the interim answer proves the server parsed it.
+ */
+async function startUpload(t: ExecutionContext, server: Hio, length: number): Promise<Client> {
+  const client = new Client(await server.port(), ['POST']);
+  t.teardown(() => client.destroy());
+  client.send(POST(length, 'Expect: 100-continue\r\n'));
+  await client.seen('HTTP/1.1 100 Continue\r\n\r\n');
+  return client;
+}
+
+test('hio on SIGTERM lets an upload under way finish with its full response, Connection: close, then exits 0', async (t) => {
+  const server = await hio(t, ['--port', '0', '--drain-timeout', '30']);
+  const port = await server.port();
+  const body = 'x'.repeat(20_000);
+  const client = await startUpload(t, server, body.length);
+  server.signal('SIGTERM');
+  await server.output('stderr', /draining/);
+  // The listener is closed: new connections are refused while the upload goes on.
+  const late = connect({ host: '127.0.0.1', port });
+  const [error] = (await within(once(late, 'error'), WAIT_MS, () => 'the late connection to fail')) as [NodeJS.ErrnoException];
+  t.is(error.code, 'ECONNREFUSED');
+  client.send(body);
+  await client.responses(1);
+  const response = client.reader.responses[0]!;
+  t.is(response.status, 200);
+  t.is(header(response, 'connection'), 'close');
+  t.is(echoOf(response.body)['body'], body);
+  await client.closedByServer();
+  const exit = await server.exit(PROMPT_MS);
+  t.is(exit.code, 0, exit.stderr);
+});
+
+test('hio on a second SIGTERM while draining closes everything and exits 1', async (t) => {
+  const server = await hio(t, ['--port', '0', '--drain-timeout', '30']);
+  const client = await startUpload(t, server, 1000);
+  server.signal('SIGTERM');
+  await server.output('stderr', /draining/);
+  server.signal('SIGTERM');
+  const exit = await server.exit(PROMPT_MS);
+  t.is(exit.code, 1, exit.stderr);
+  t.regex(exit.stderr, /^hio: SIGTERM while draining: forced shutdown \(1 connection cut\)$/m);
+  t.notRegex(exit.stderr, /^\s+at /m);
+  await client.closedByServer(PROMPT_MS);
+  t.is(client.reader.responses.length, 0);
+});
