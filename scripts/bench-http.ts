@@ -26,25 +26,23 @@
  *            [--warmup=2] (seconds of uncounted keep-alive load per server; 0: none)
  *
  * Without wrk it prints how to install it and exits 2. Every wait has a
- * timeout; the children are killed when this process exits, fails or is
- * interrupted.
+ * timeout; the children are killed and the temporary directory removed when
+ * this process exits, fails or is interrupted (scripts/processes.ts).
  */
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { option } from './options.js';
+import { atExit, exitDescription, HOST, sleep, spawnTracked, startServer, stopServer, within, type Server } from './processes.js';
 
-const HOST = '127.0.0.1';
 /** The repository root: this file runs as build/scripts/bench-http.js. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const HIO_CLI = join(root, 'dist', 'cli.js');
 const OPTIONS = ['rounds', 'duration', 'conns', 'pipeline', 'warmup'] as const;
 const USAGE = 'usage: bench-http [--rounds=3] [--duration=5] [--conns=50] [--pipeline=16] [--warmup=2]';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function median(values: readonly number[]): number {
   const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
@@ -53,46 +51,7 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** `promise`, or a rejection naming `what` after `ms` milliseconds. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// ------------------------------------------------------------------ child processes
-
-/** Every child still running: killed when this process exits, however it exits. */
-const children = new Set<ChildProcess>();
-/** The temporary directory of the Lua script; removed on exit. */
-let scratch: string | null = null;
-
-function spawnTracked(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-  const child = spawn(command, args, options);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  child.once('error', () => children.delete(child));
-  return child;
-}
-
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-  if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping wrk and the servers`);
-    process.exit(130);
-  });
-}
-
-function exitDescription(child: ChildProcess): string | null {
-  if (child.exitCode !== null) return `exited with ${child.exitCode}`;
-  if (child.signalCode !== null) return `killed by ${child.signalCode}`;
-  return null;
-}
+// ------------------------------------------------------------------ cpu pinning
 
 // Both pinned cpus must be in this process's affinity mask, or taskset fails.
 const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0,1', 'true']).status === 0;
@@ -133,58 +92,10 @@ server.listen({ host: process.env.HOST, port: Number(process.env.PORT) }, () => 
 });
 `;
 
-/** A server child, the command that started it, and the port it printed. */
-interface Server {
-  readonly name: string;
-  readonly command: string;
-  readonly child: ChildProcess;
-  readonly port: number;
-  /** The child's stderr so far (first 4 KiB), for the message when it dies. */
-  readonly stderr: () => string;
-}
-
-/** Starts a server on cpu 1 with PORT=0 and waits (10 s at most) for its `listening on http://host:port/` line. */
-async function startServer(name: string, args: readonly string[], shown: string): Promise<Server> {
+/** Starts a server on cpu 1 (its stderr kept for the message when it dies); a first SIGTERM gets 3 s to drain. */
+function startBenchServer(name: string, args: readonly string[], shown: string): Promise<Server> {
   const [file, argv] = onCpu(1, process.execPath, args);
-  const command = `${pinned ? 'taskset -c 1 ' : ''}${shown}`;
-  const child = spawnTracked(file, argv, { cwd: root, env: { ...process.env, PORT: '0', HOST }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  // The listeners stay: they keep the pipes drained, so a chatty server never blocks on them.
-  child.stderr!.on('data', (chunk: Buffer) => {
-    if (stderr.length < 4096) stderr += chunk.toString();
-  });
-  const port = await within(
-    new Promise<number>((resolve, reject) => {
-      let text = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (text.length > 4096) return;
-        text += chunk.toString();
-        const match = /listening on http:\/\/[^\s/]+:(\d+)\//.exec(text);
-        if (match !== null) resolve(Number(match[1]));
-      });
-      child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new Error(`${name} server (${command}) exited with ${code ?? signal}: ${(text + stderr).trim()}`)));
-    }),
-    10_000,
-    `${name} server (${command}) printing its address`,
-  );
-  return { name, command, child, port, stderr: () => stderr.trim() };
-}
-
-/** SIGTERM; after 3 s a second SIGTERM (hio's CLI drains on the first, forces on the second); after 2 s more, SIGKILL. */
-async function stopServer(server: Server): Promise<void> {
-  const child = server.child;
-  if (exitDescription(child) !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  for (const [signal, ms] of [['SIGTERM', 3000], ['SIGTERM', 2000], ['SIGKILL', 5000]] as const) {
-    child.kill(signal);
-    try {
-      await within(exited, ms, `${server.name} exiting on ${signal}`);
-      return;
-    } catch {
-      // not yet: the next signal
-    }
-  }
+  return startServer({ name, file, args: argv, command: `${pinned ? 'taskset -c 1 ' : ''}${shown}`, cwd: root, stderr: 'pipe', drainMs: 3000 });
 }
 
 /** Throws when `server` is gone: a result measured against a dead server means nothing. */
@@ -350,7 +261,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  scratch = mkdtempSync(join(tmpdir(), 'hio-bench-http-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'hio-bench-http-'));
+  atExit(() => rmSync(scratch, { recursive: true, force: true }));
   const lua = join(scratch, 'pipeline.lua');
   writeFileSync(lua, pipelineScript(depth));
   const keepAlive: Scenario = { name: 'keep-alive', args: [] };
@@ -361,8 +273,8 @@ async function main(): Promise<void> {
   for (const scenario of scenarios) console.log(`${scenario.name.padEnd(18)}: ${pinned ? 'taskset -c 0 ' : ''}wrk ${wrkArgs(scenario, conns, duration, 0).map(quoted).join(' ').replace(':0/', ':PORT/')}`);
 
   const servers = [
-    await startServer('hio', [HIO_CLI, 'bench'], 'node dist/cli.js bench'),
-    await startServer('node:http', ['-e', NODE_HELLO], "node -e '<hello server, keepAliveTimeout 65 s>'"),
+    await startBenchServer('hio', [HIO_CLI, 'bench'], 'node dist/cli.js bench'),
+    await startBenchServer('node:http', ['-e', NODE_HELLO], "node -e '<hello server, keepAliveTimeout 65 s>'"),
   ] as const;
   for (const server of servers) {
     const bytes = await checkHello(server);

@@ -36,39 +36,30 @@
  *            [--hio-big="..."] [--big-request=echo|big]  server and request of check 3 (default: see 3.)
  *            [--node="node build/scripts/slow-servers/node-echo.js"]  the node:http baseline
  * Every wait has a timeout; the children are killed when this process exits,
- * fails or is interrupted. The client's throttled reads and response counting
- * are scripts/slow-servers/throttled-reader.ts and response-framer.ts.
+ * fails or is interrupted (scripts/processes.ts). The client's throttled
+ * reads and response counting are scripts/slow-servers/throttled-reader.ts
+ * and response-framer.ts.
  */
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { option } from './options.js';
+import { exitDescription, HOST, sleep, spawnTracked, startServer, stopServer, within, type Server } from './processes.js';
 import { ResponseFramer } from './slow-servers/response-framer.js';
 import { ThrottledReader } from './slow-servers/throttled-reader.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const HOST = '127.0.0.1';
 /** The repository root: this file runs as build/scripts/bench-slow-readers.js. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const now = (): number => performance.now();
 
 /** The text given as `--name=value`, or `fallback` (the shared parser reads numbers only). */
 function textOption(name: string, fallback: string): string {
   const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
   return arg === undefined ? fallback : arg.slice(name.length + 3);
-}
-
-/** `promise`, or a rejection naming `what` after `ms` milliseconds. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Polls `done` every `everyMs` until it holds or `ms` pass; true when it held. */
@@ -81,81 +72,18 @@ async function until(done: () => boolean, ms: number, everyMs = 50): Promise<boo
   return true;
 }
 
-// ------------------------------------------------------------------ child processes
+// ------------------------------------------------------------------ servers
 
-/** Every child still running: killed when this process exits, however it exits. */
-const children = new Set<ChildProcess>();
-
-function spawnTracked(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-  const child = spawn(command, args, options);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  child.once('error', () => children.delete(child));
-  return child;
-}
-
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the servers`);
-    process.exit(130);
-  });
-}
-
-/** A server child and the port it printed. */
-interface Server {
-  readonly name: string;
-  readonly command: string;
-  readonly child: ChildProcess;
-  readonly port: number;
-}
-
-/** Starts `command` with PORT=0 and waits (10 s at most) for it to print `listening on http://host:port/`. */
-async function startServer(name: string, command: string): Promise<Server> {
+/** `command` split on spaces into the program spawned and its arguments; a leading `node` is this node. */
+function commandLine(command: string): [string, string[]] {
   const [program = 'node', ...args] = command.trim().split(/\s+/);
-  const file = program === 'node' ? process.execPath : program;
-  const child = spawnTracked(file, args, { cwd: root, env: { ...process.env, PORT: '0', HOST }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await within(
-    new Promise<number>((resolve, reject) => {
-      let text = '';
-      // The listener stays: it keeps the pipe drained, so a chatty server never blocks on it.
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (text.length > 4096) return;
-        text += chunk.toString();
-        const match = /listening on http:\/\/[^\s/]+:(\d+)\//.exec(text);
-        if (match !== null) resolve(Number(match[1]));
-      });
-      child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new Error(`${name} server (${command}) exited with ${code ?? signal}: ${text.trim()}`)));
-    }),
-    10_000,
-    `${name} server (${command}) printing its address`,
-  );
-  return { name, command, child, port };
+  return [program === 'node' ? process.execPath : program, args];
 }
 
-/** SIGTERM; after 5 s a second SIGTERM (hio's CLI drains on the first, forces on the second); after 2 s more, SIGKILL. */
-async function stopServer(server: Server): Promise<void> {
-  const child = server.child;
-  if (exitDescription(child) !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  for (const [signal, ms] of [['SIGTERM', 5000], ['SIGTERM', 2000], ['SIGKILL', 5000]] as const) {
-    child.kill(signal);
-    try {
-      await within(exited, ms, `${server.name} exiting on ${signal}`);
-      return;
-    } catch {
-      // not yet: the next signal
-    }
-  }
-}
-
-function exitDescription(child: ChildProcess): string | null {
-  if (child.exitCode !== null) return `exited with ${child.exitCode}`;
-  if (child.signalCode !== null) return `killed by ${child.signalCode}`;
-  return null;
+/** Starts `command` as server `name` (its stderr passed through); a first SIGTERM gets 5 s to drain. */
+function startCommand(name: string, command: string): Promise<Server> {
+  const [file, args] = commandLine(command);
+  return startServer({ name, file, args, command, cwd: root, stderr: 'inherit', drainMs: 5000 });
 }
 
 /** Resident set of a process in KiB; NaN once it is gone. */
@@ -497,7 +425,7 @@ async function main(): Promise<void> {
     );
     const results: Memory[] = [];
     for (const [name, command] of [['hio-ts', hioCommand], ['node:http', nodeCommand]] as const) {
-      const server = await startServer(name, command);
+      const server = await startCommand(name, command);
       try {
         const memory = await slowReaderMemory(server, settings);
         results.push(memory);
@@ -520,7 +448,7 @@ async function main(): Promise<void> {
       `\n2. one keep-alive connection, ${settings.downloadRequests} pipelined POSTs of ${settings.bodyBytes} B, answers read at ${rate(settings.downloadRate)} ` +
         `(timeout ${settings.downloadTimeout} s; both servers at once)`,
     );
-    const servers = [await startServer('hio-ts', hioCommand), await startServer('node:http', nodeCommand)] as const;
+    const servers = [await startCommand('hio-ts', hioCommand), await startCommand('node:http', nodeCommand)] as const;
     try {
       const [hio, plain] = await Promise.all([keepAliveDownload(servers[0], settings), keepAliveDownload(servers[1], settings)]);
       for (const [server, result] of [[servers[0], hio], [servers[1], plain]] as const) console.log(`   ${server.name.padEnd(9)}: ${downloadCell(result)}`);
@@ -534,7 +462,7 @@ async function main(): Promise<void> {
     const what = settings.bigRequest === 'echo' ? `the echo of a ${settings.bigMb} MB POST` : `GET /big?mb=${settings.bigMb}`;
     console.log(`\n3. Connection: close, ${what}, read at ${rate(settings.bigRate)} (timeout ${settings.bigTimeout} s; both servers at once)`);
     console.log(`   hio-ts: ${hioBigCommand}`);
-    const servers = [await startServer('hio-ts', hioBigCommand), await startServer('node:http', nodeCommand)] as const;
+    const servers = [await startCommand('hio-ts', hioBigCommand), await startCommand('node:http', nodeCommand)] as const;
     try {
       const [hio, plain] = await Promise.all([closeDownload(servers[0], settings), closeDownload(servers[1], settings)]);
       for (const [server, result] of [[servers[0], hio], [servers[1], plain]] as const) console.log(`   ${server.name.padEnd(9)} socket: ${downloadCell(result)}`);
@@ -562,8 +490,7 @@ async function main(): Promise<void> {
  * --help may start serving instead: PORT=0 keeps that harmless, the timeout short.
  */
 function hasFlag(command: string, flag: string): boolean {
-  const [program = 'node', ...args] = command.trim().split(/\s+/);
-  const file = program === 'node' ? process.execPath : program;
+  const [file, args] = commandLine(command);
   const probe = spawnSync(file, [...args, '--help'], { cwd: root, env: { ...process.env, PORT: '0', HOST }, timeout: 5000, encoding: 'utf8' });
   return `${probe.stdout ?? ''}${probe.stderr ?? ''}`.includes(flag);
 }
