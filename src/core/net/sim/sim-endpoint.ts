@@ -33,14 +33,12 @@ export abstract class SimEndpoint extends BaseConnection {
   peer: SimEndpoint | null = null;
   /** @internal Bytes in flight toward this endpoint plus bytes in its inbox: what counts against the window. */
   incoming = 0;
-  /** @internal Tyme of the last parcel scheduled from this endpoint: parcels arrive in order. */
-  lastArrival = 0;
   /** @internal Set when the window was full: the peer notifies when it opens. */
   windowBlocked = false;
   /** @internal Our port: the listening port for an accepted end, the ephemeral port for a client. */
   localPort = 0;
-  /** @internal The network's link from this end's host to its peer's, cached once paired. */
-  link: unknown = null;
+  /** @internal The network's stream for what this end sends on its current connection, once paired. */
+  stream: unknown = null;
   /** Delivered chunks not yet moved to rxQueue: slots [#inboxHead, #inboxCount), reused, never shrunk. */
   #inbox: Buffer[] = [];
   #inboxHead = 0;
@@ -143,7 +141,8 @@ export abstract class SimEndpoint extends BaseConnection {
   }
 
   serviceSends(): void {
-    if (!this.#connected || this.stateCutoff || this.stateClosed) return;
+    // A reset end sends nothing more, even before a receive pass takes the failure in.
+    if (!this.#connected || this.stateCutoff || this.stateClosed || this.#failure !== null) return;
     let sent = false;
     while (this.#tx.length > 0) {
       const room = this.net.roomFor(this);
@@ -199,8 +198,7 @@ export abstract class SimEndpoint extends BaseConnection {
   deliverFailure(error: NetError): void {
     if (this.stateClosed) return;
     this.#failure ??= error;
-    this.incoming -= this.#inboxBytes;
-    this.#clearInbox();
+    this.#discardInbox();
     this.notify();
   }
 
@@ -242,6 +240,7 @@ export abstract class SimEndpoint extends BaseConnection {
   /** Forgets the current connection's facts and state, keeping queued bytes (a client reconnecting). */
   protected forget(): void {
     this.peer = null;
+    this.stream = null;
     this.incoming = 0;
     this.windowBlocked = false;
     this.#clearInbox();
@@ -273,6 +272,13 @@ export abstract class SimEndpoint extends BaseConnection {
 
   #drop(): void {
     this.#tx.clear();
+    this.#discardInbox();
+  }
+
+  /** Unread bytes are lost with the connection; a half-close behind them must not pass for a complete stream. */
+  #discardInbox(): void {
+    if (this.#inboxBytes === 0) return;
+    this.#peerEnded = false;
     this.incoming -= this.#inboxBytes;
     this.#clearInbox();
   }

@@ -11,17 +11,26 @@
  * {@link SimNet.at}: partition and repair (both ways or one way), hold and
  * release one direction of a link, reset a connection, refuse connects,
  * crash and restart a host, half-close a connection. Parcels on a held or
- * partitioned link are parked and go on, in order, when it is released or
- * repaired (as TCP retransmits); a connect that gets no answer fails with
- * ETIMEDOUT after `connectTymeout`.
+ * partitioned link are parked and go on when it is released or repaired (as
+ * TCP retransmits); a connect that gets no answer fails with ETIMEDOUT after
+ * `connectTymeout`.
+ *
+ * Whatever the faults and the jitter, each direction of a connection is a
+ * {@link SimStream}: its parcels are taken at the far end in the order they
+ * were written, a later one waiting for an earlier one that was parked. Once
+ * an end is reset (by the network, by either end, or by a crash of its
+ * host), nothing more of that connection reaches it.
  *
  * Nothing here reads the wall clock or Math.random. Every event goes into
- * the {@link SimTrace}; the same seed and the same calls give the same
- * digest.
+ * the {@link SimTrace}, stamped with the tyme it happened — a scheduled
+ * fault with the tyme it was scheduled for — so trace tyme never goes back;
+ * the same seed and the same calls give the same digest.
  *
  * The network advances lazily: every service call of its servants and
  * clients first processes the events due at the current tyme, in tyme order
- * (FIFO among equal tymes), so who calls first does not matter.
+ * (FIFO among equal tymes), so who calls first does not matter. Every other
+ * entry point (a fault, a connect, a send) first catches up with the events
+ * due before the caller's tyme.
  */
 import { HioError } from '../../errors.js';
 import { checkOptions, checkSeconds } from '../../options.js';
@@ -32,8 +41,10 @@ import type { Connection } from '../connection.js';
 import { netError, type NetError } from '../net-error.js';
 import type { SimEndpoint } from './sim-endpoint.js';
 import { SimEvents } from './sim-events.js';
+import { parcel, ParcelKind, type Host, type Link, type Parcel, type Stream } from './sim-parcel.js';
 import type { SimServant } from './sim-servant.js';
-import { SimTrace, type TracedHost } from './sim-trace.js';
+import { SimStream } from './sim-stream.js';
+import { SimTrace } from './sim-trace.js';
 
 /** Options of a {@link SimNet}. */
 export interface SimNetOptions {
@@ -65,45 +76,6 @@ export interface SimStats {
   delivered: number;
   /** Payload bytes delivered. */
   bytesDelivered: number;
-}
-
-interface Host extends TracedHost {
-  up: boolean;
-  readonly listeners: Map<number, SimServant>;
-  /** Listeners of a crashed host, re-registered on restart. */
-  suspended: Array<[number, SimServant]>;
-  nextListenPort: number;
-  nextClientPort: number;
-  refuseAll: boolean;
-  readonly refused: Set<number>;
-  readonly endpoints: Set<SimEndpoint>;
-}
-
-interface Link {
-  readonly from: Host;
-  readonly to: Host;
-  busyUntil: number;
-  held: boolean;
-  cut: boolean;
-  parked: Parcel[];
-}
-
-const ParcelKind = { syn: 0, synack: 1, refuse: 2, data: 3, fin: 4, rst: 5 } as const;
-type ParcelKind = (typeof ParcelKind)[keyof typeof ParcelKind];
-
-interface Parcel {
-  /** Tyme the parcel arrives (set when scheduled). */
-  at: number;
-  /** Place in the event order (set when scheduled). */
-  seq: number;
-  readonly kind: ParcelKind;
-  readonly link: Link;
-  readonly conn: number;
-  readonly from: SimEndpoint;
-  /** The receiving endpoint; null for a connect (it goes to a port). */
-  readonly to: SimEndpoint | null;
-  readonly port: number;
-  readonly bytes: Buffer | null;
 }
 
 interface Action {
@@ -138,6 +110,8 @@ export class SimNet extends Tymee {
   #events = new SimEvents<SimEvent>();
   #conns = 0;
   #advancing = false;
+  /** While advancing: the tyme of the event being processed. */
+  #eventTyme = 0;
 
   constructor(options: SimNetOptions = {}) {
     checkOptions('SimNet', options, KNOWN);
@@ -155,16 +129,18 @@ export class SimNet extends Tymee {
 
   /**
    * Processes every event due at the current tyme, in order. Service calls do
-   * this first. The trace records each parcel at its own arrival tyme, which
-   * may lie between two passes.
+   * this first. Each event happens at its own tyme, which may lie between two
+   * passes: the trace records it then, and what it sends leaves then.
    */
   advance(): void {
     if (this.#advancing) return;
     this.#advancing = true;
     try {
       const tyme = this.tyme;
-      while (this.#events.peekKey() <= tyme) {
-        const event = this.#events.pop()!;
+      const events = this.#events;
+      while (events.peekKey() <= tyme) {
+        const event = events.pop()!;
+        this.#eventTyme = event.at;
         if ('run' in event) event.run();
         else this.#arrive(event);
       }
@@ -178,58 +154,78 @@ export class SimNet extends Tymee {
     return this.#events.peekKey();
   }
 
-  /** Runs `action` at `tyme` (seconds), in order with the network's own events: for scheduled faults. */
+  /**
+   * Runs `action` at `tyme` (seconds), in order with the network's own
+   * events: for scheduled faults. The faults it calls act, and are traced,
+   * at that tyme. A tyme already past means now.
+   */
   at(tyme: number, action: () => void): void {
-    this.#events.push(tyme, { at: 0, seq: 0, run: action });
+    if (Number.isNaN(tyme)) throw new HioError('HIO_ERR_INVALID_OPTION', 'SimNet#at: tyme must be a number');
+    // Never before the present: events, and so the trace, only go forward in tyme.
+    const now = this.#advancing ? this.#eventTyme : this.tyme;
+    this.#events.push(Math.max(tyme, now), { at: 0, seq: 0, run: action });
   }
 
   // ------------------------------------------------------------------ faults
 
   /** Stops traffic between two hosts (both ways unless oneWay); parcels wait for repair. */
   partition(a: string, b: string, options: DirectionOptions = {}): void {
-    this.#fault('partition', a, b, options);
+    this.#fault(this.#now(), 'partition', a, b, options);
     this.#link(this.#host(a), this.#host(b)).cut = true;
     if (options.oneWay !== true) this.#link(this.#host(b), this.#host(a)).cut = true;
   }
 
   /** Ends a partition; parked parcels go on in order. */
   repair(a: string, b: string, options: DirectionOptions = {}): void {
-    this.#fault('repair', a, b, options);
-    this.#unblock(this.#link(this.#host(a), this.#host(b)), 'cut');
-    if (options.oneWay !== true) this.#unblock(this.#link(this.#host(b), this.#host(a)), 'cut');
+    const tyme = this.#now();
+    this.#fault(tyme, 'repair', a, b, options);
+    this.#unblock(this.#link(this.#host(a), this.#host(b)), 'cut', tyme);
+    if (options.oneWay !== true) this.#unblock(this.#link(this.#host(b), this.#host(a)), 'cut', tyme);
   }
 
   /** Holds every parcel from host `a` to host `b` until released. */
   hold(a: string, b: string): void {
-    this.#fault('hold', a, b, { oneWay: true });
+    this.#fault(this.#now(), 'hold', a, b, { oneWay: true });
     this.#link(this.#host(a), this.#host(b)).held = true;
   }
 
   /** Releases a held link; parked parcels go on in order. */
   release(a: string, b: string): void {
-    this.#fault('release', a, b, { oneWay: true });
-    this.#unblock(this.#link(this.#host(a), this.#host(b)), 'held');
+    const tyme = this.#now();
+    this.#fault(tyme, 'release', a, b, { oneWay: true });
+    this.#unblock(this.#link(this.#host(a), this.#host(b)), 'held', tyme);
   }
 
-  /** Resets a connection from the middle: both ends fail with ECONNRESET at once. */
+  /**
+   * Resets a connection from the middle: both ends fail with ECONNRESET at
+   * once, and nothing still in flight either way is delivered.
+   */
   reset(connection: Connection): void {
     const endpoint = this.#endpoint(connection);
-    this.trace.record(this.tyme, 'fault', endpoint.conn, this.#host(endpoint.host), null, 0, 'reset');
+    const tyme = this.#now();
+    this.trace.record(tyme, 'fault', endpoint.conn, this.#host(endpoint.host), null, 0, 'reset');
+    const stream = endpoint.stream as Stream | null;
+    if (stream !== null) {
+      this.#cut(stream, tyme);
+      this.#cut(stream.reverse, tyme);
+    }
     endpoint.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
-    endpoint.peer?.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
+    // A client's peer may be an old remoter whose client has since reconnected: not this connection.
+    const peer = endpoint.peer;
+    if (peer !== null && peer.conn === endpoint.conn) peer.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
   }
 
   /** Half-closes a connection from the given end: it sends nothing more once its queue is written. */
   halfClose(connection: Connection): void {
     const endpoint = this.#endpoint(connection);
-    this.trace.record(this.tyme, 'fault', endpoint.conn, this.#host(endpoint.host), null, 0, 'half-close');
+    this.trace.record(this.#now(), 'fault', endpoint.conn, this.#host(endpoint.host), null, 0, 'half-close');
     endpoint.shutdownSend();
   }
 
   /** Refuses connects to a port of a host (every port when none is given), listening or not. */
   refuse(host: string, port?: number): void {
     const target = this.#host(host);
-    this.trace.record(this.tyme, 'fault', 0, target, null, port ?? 0, 'refuse');
+    this.trace.record(this.#now(), 'fault', 0, target, null, port ?? 0, 'refuse');
     if (port === undefined) target.refuseAll = true;
     else target.refused.add(port);
   }
@@ -237,7 +233,7 @@ export class SimNet extends Tymee {
   /** Accepts connects again after {@link refuse}. */
   unrefuse(host: string, port?: number): void {
     const target = this.#host(host);
-    this.trace.record(this.tyme, 'fault', 0, target, null, port ?? 0, 'unrefuse');
+    this.trace.record(this.#now(), 'fault', 0, target, null, port ?? 0, 'unrefuse');
     if (port === undefined) {
       target.refuseAll = false;
       target.refused.clear();
@@ -248,12 +244,13 @@ export class SimNet extends Tymee {
 
   /**
    * Crashes a host: every connection on it dies (its own ends fail with
-   * ECONNABORTED, the peers get a reset), its listeners stop, and parcels to
-   * it are lost until {@link restart}.
+   * ECONNABORTED and receive nothing more, the peers get a reset), its
+   * listeners stop, and parcels to it are lost until {@link restart}.
    */
   crash(host: string): void {
     const target = this.#host(host);
-    this.trace.record(this.tyme, 'fault', 0, target, null, 0, 'crash');
+    const tyme = this.#now();
+    this.trace.record(tyme, 'fault', 0, target, null, 0, 'crash');
     target.up = false;
     target.suspended = [...target.listeners];
     target.listeners.clear();
@@ -261,7 +258,10 @@ export class SimNet extends Tymee {
     const endpoints = [...target.endpoints];
     target.endpoints.clear();
     for (const endpoint of endpoints) {
+      const stream = endpoint.stream as Stream | null;
+      // The reset cuts the stream toward the dead end too.
       if (endpoint.peer !== null && endpoint.accepting) this.transmitReset(endpoint);
+      else if (stream !== null) this.#cut(stream.reverse, tyme);
       endpoint.kill(netError('ECONNABORTED', 'read', 'host crashed'));
     }
   }
@@ -269,7 +269,7 @@ export class SimNet extends Tymee {
   /** Restarts a crashed host; its listeners listen again on the same ports. */
   restart(host: string): void {
     const target = this.#host(host);
-    this.trace.record(this.tyme, 'fault', 0, target, null, 0, 'restart');
+    this.trace.record(this.#now(), 'fault', 0, target, null, 0, 'restart');
     target.up = true;
     for (const [port, servant] of target.suspended) {
       target.listeners.set(port, servant);
@@ -289,16 +289,17 @@ export class SimNet extends Tymee {
   listen(servant: SimServant, host: string, port: number): number | NetError {
     const target = this.#host(host);
     if (!target.up) return netError('ENETDOWN', 'listen', host);
+    const tyme = this.#now();
     if (port === 0) {
       while (target.listeners.has(target.nextListenPort)) target.nextListenPort += 1;
       port = target.nextListenPort++;
     }
     if (target.listeners.has(port)) {
-      this.trace.record(this.tyme, 'fault', 0, target, null, port, 'EADDRINUSE');
+      this.trace.record(tyme, 'fault', 0, target, null, port, 'EADDRINUSE');
       return netError('EADDRINUSE', 'listen', `${host}:${port}`);
     }
     target.listeners.set(port, servant);
-    this.trace.record(this.tyme, 'listen', 0, target, null, port);
+    this.trace.record(tyme, 'listen', 0, target, null, port);
     return port;
   }
 
@@ -307,29 +308,31 @@ export class SimNet extends Tymee {
     const target = this.#host(host);
     if (target.listeners.get(port) === servant) {
       target.listeners.delete(port);
-      this.trace.record(this.tyme, 'unlisten', 0, target, null, port);
+      this.trace.record(this.#now(), 'unlisten', 0, target, null, port);
     }
     target.suspended = target.suspended.filter(([, suspended]) => suspended !== servant);
   }
 
   /** @internal Starts a connect from `client` to its address; returns the local port. */
   connect(client: SimEndpoint, targetHost: string, targetPort: number): number {
+    const tyme = this.#now();
     const host = this.#host(client.host);
     const target = this.#host(targetHost);
     const conn = ++this.#conns;
     client.conn = conn;
+    client.stream = null;
     const port = host.nextClientPort++;
     if (host.nextClientPort > 60999) host.nextClientPort = 32768;
-    this.trace.record(this.tyme, 'connect', conn, host, target, targetPort);
+    this.trace.record(tyme, 'connect', conn, host, target, targetPort);
     if (!host.up) {
       client.deliverFailure(netError('ENETDOWN', 'connect', client.host));
       return port;
     }
     host.endpoints.add(client);
-    this.#send({ at: 0, seq: 0, kind: ParcelKind.syn, link: this.#link(host, target), conn, from: client, to: null, port: targetPort, bytes: null }, client);
-    this.at(this.tyme + this.connectTymeout, () => {
+    this.#send(parcel(ParcelKind.syn, this.#link(host, target), conn, client, null, null, targetPort, null), tyme);
+    this.at(tyme + this.connectTymeout, () => {
       if (client.conn === conn && client.awaitingConnect) {
-        this.trace.record(this.tyme, 'timeout', conn, host, target, 0, 'connect');
+        this.trace.record(this.#now(), 'timeout', conn, host, target, 0, 'connect');
         client.deliverFailure(netError('ETIMEDOUT', 'connect', `${targetHost}:${targetPort}`));
       }
     });
@@ -342,33 +345,39 @@ export class SimNet extends Tymee {
     return peer === null ? 0 : this.window - peer.incoming;
   }
 
-  /** @internal Sends bytes from an endpoint to its peer. */
+  /** @internal Sends bytes from an endpoint to its peer (the endpoint is connected). */
   transmitData(sender: SimEndpoint, bytes: Buffer): void {
-    const peer = sender.peer!;
+    const tyme = this.#now();
+    const peer = sender.peer;
+    const stream = sender.stream as Stream | null;
+    // Catching up may have ended the connection (a scheduled reconnect): the bytes go nowhere.
+    if (peer === null || stream === null) return;
     peer.incoming += bytes.length;
     this.stats.sent += 1;
-    const link = this.#linkOf(sender, peer);
-    const tyme = this.tyme;
+    const link = stream.link;
     this.trace.record(tyme, 'send', sender.conn, link.from, link.to, bytes.length);
-    this.#send({ at: 0, seq: 0, kind: ParcelKind.data, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes }, sender, tyme);
+    this.#send(parcel(ParcelKind.data, link, sender.conn, sender, peer, stream, 0, bytes), tyme);
   }
 
   /** @internal Sends a half-close (or, with `closing`, the FIN of a close) to the peer. */
   transmitFin(sender: SimEndpoint, closing = false): void {
+    const tyme = this.#now();
     const peer = sender.peer;
-    if (peer === null) return;
-    const link = this.#linkOf(sender, peer);
-    this.trace.record(this.tyme, closing ? 'close' : 'fin', sender.conn, link.from, link.to, 0);
-    this.#send({ at: 0, seq: 0, kind: ParcelKind.fin, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
+    const stream = sender.stream as Stream | null;
+    if (peer === null || stream === null) return;
+    this.trace.record(tyme, closing ? 'close' : 'fin', sender.conn, stream.link.from, stream.link.to, 0);
+    this.#send(parcel(ParcelKind.fin, stream.link, sender.conn, sender, peer, stream, 0, null), tyme);
   }
 
-  /** @internal Sends a reset to the peer. */
+  /** @internal Sends a reset to the peer; from now on nothing of the connection reaches the sender. */
   transmitReset(sender: SimEndpoint): void {
+    const tyme = this.#now();
     const peer = sender.peer;
-    if (peer === null) return;
-    const link = this.#linkOf(sender, peer);
-    this.trace.record(this.tyme, 'reset', sender.conn, link.from, link.to, 0);
-    this.#send({ at: 0, seq: 0, kind: ParcelKind.rst, link, conn: sender.conn, from: sender, to: peer, port: 0, bytes: null }, sender);
+    const stream = sender.stream as Stream | null;
+    if (peer === null || stream === null) return;
+    this.#cut(stream.reverse, tyme);
+    this.trace.record(tyme, 'reset', sender.conn, stream.link.from, stream.link.to, 0);
+    this.#send(parcel(ParcelKind.rst, stream.link, sender.conn, sender, peer, stream, 0, null), tyme);
   }
 
   /** @internal Forgets an endpoint that closed for good (a removed remoter, a closed client). */
@@ -378,42 +387,87 @@ export class SimNet extends Tymee {
 
   // ----------------------------------------------------------------- inside
 
-  /** Schedules a parcel: after the link is free, plus latency and jitter, never before the sender's previous parcel. */
-  #send(parcel: Parcel, sender: SimEndpoint, tyme = this.tyme): void {
-    const link = parcel.link;
+  /**
+   * The tyme to stamp what happens now: while advancing, the event's own;
+   * otherwise the caller's, after catching up with the events due before it,
+   * so that the trace stays in tyme order.
+   */
+  #now(): number {
+    if (this.#advancing) return this.#eventTyme;
+    const tyme = this.tyme;
+    if (this.#events.peekKey() < tyme) this.advance();
+    return tyme;
+  }
+
+  /**
+   * Schedules a parcel leaving at `tyme`: after the link is free, plus
+   * latency and jitter, and never before the previous parcel of its stream.
+   */
+  #send(parcel: Parcel, tyme: number): void {
     let departure = tyme;
-    if (parcel.bytes !== null && this.bandwidth !== Infinity) {
-      departure = Math.max(tyme, link.busyUntil) + parcel.bytes.length / this.bandwidth;
+    const bytes = parcel.bytes;
+    if (bytes !== null && this.bandwidth !== Infinity) {
+      const link = parcel.link;
+      departure = Math.max(tyme, link.busyUntil) + bytes.length / this.bandwidth;
       link.busyUntil = departure;
     }
     let arrival = departure + this.latency;
     if (this.jitter > 0) arrival += this.jitter * this.prng.next();
-    if (arrival < sender.lastArrival) arrival = sender.lastArrival;
-    sender.lastArrival = arrival;
+    const stream = parcel.stream;
+    if (stream !== null) {
+      // Most parcels then never wait at the far end; the stream's order holds either way.
+      if (arrival < stream.lastArrival) arrival = stream.lastArrival;
+      stream.lastArrival = arrival;
+    }
     this.#events.push(arrival, parcel);
   }
 
+  /** A parcel reaches the end of its link: parked if the link is blocked, else taken in its stream's order. */
   #arrive(parcel: Parcel): void {
     const link = parcel.link;
+    const tyme = this.#eventTyme;
     if (link.held || link.cut) {
       link.parked.push(parcel);
-      this.trace.record(parcel.at, 'park', parcel.conn, link.from, link.to, parcel.bytes?.length ?? 0);
+      this.trace.record(tyme, 'park', parcel.conn, link.from, link.to, parcel.bytes?.length ?? 0);
       return;
     }
+    const stream = parcel.stream;
+    if (stream === null) {
+      this.#take(parcel, tyme);
+      return;
+    }
+    if (stream.reset) {
+      this.#discard(parcel, tyme);
+      return;
+    }
+    // An earlier parcel of the stream is still on its way (parked and sent again): wait for it.
+    if (!stream.arrive(parcel)) return;
+    this.#take(parcel, tyme);
+    for (let next = stream.takeNext(); next !== undefined; next = stream.takeNext()) this.#take(next, tyme);
+  }
+
+  /** Acts on a parcel that arrived, in its stream's order, at `tyme`. */
+  #take(parcel: Parcel, tyme: number): void {
+    const link = parcel.link;
     const to = parcel.to;
     switch (parcel.kind) {
       case ParcelKind.syn:
-        this.#acceptConnect(parcel);
+        this.#acceptConnect(parcel, tyme);
         return;
       case ParcelKind.synack:
-        if (to !== null && to.conn === parcel.conn && to.accepting) {
-          this.trace.record(parcel.at, 'connected', parcel.conn, link.from, link.to, 0);
+        if (to === null || to.conn !== parcel.conn) return;
+        if (to.awaitingConnect) {
+          this.trace.record(tyme, 'connected', parcel.conn, link.from, link.to, 0);
           to.deliverConnected({ host: to.host, port: to.localPort }, { host: link.from.name, port: parcel.port });
+        } else {
+          // Nobody waits for this connect any more (timed out, closed, crashed): the kernel answers with a reset.
+          this.trace.record(tyme, 'drop', parcel.conn, link.from, link.to, 0, 'connected');
+          if (link.to.up) this.transmitReset(to);
         }
         return;
       case ParcelKind.refuse:
         if (to !== null && to.conn === parcel.conn) {
-          this.trace.record(parcel.at, 'refuse', parcel.conn, link.from, link.to, parcel.port);
+          this.trace.record(tyme, 'refuse', parcel.conn, link.from, link.to, parcel.port);
           to.deliverFailure(netError('ECONNREFUSED', 'connect', `${link.from.name}:${parcel.port}`));
         }
         return;
@@ -422,75 +476,87 @@ export class SimNet extends Tymee {
         if (to === null || to.conn !== parcel.conn) return;
         if (!to.accepting || !link.to.up) {
           to.incoming -= bytes.length;
-          this.trace.record(parcel.at, 'drop', parcel.conn, link.from, link.to, bytes.length);
+          this.trace.record(tyme, 'drop', parcel.conn, link.from, link.to, bytes.length);
           // Bytes for a closed socket: the kernel answers with a reset.
           if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.accepting) this.transmitReset(to);
           return;
         }
         this.stats.delivered += 1;
         this.stats.bytesDelivered += bytes.length;
-        this.trace.record(parcel.at, 'deliver', parcel.conn, link.from, link.to, bytes.length);
+        this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, bytes.length, '', bytes);
         to.deliverData(bytes);
         return;
       }
       case ParcelKind.fin:
         if (to !== null && to.conn === parcel.conn && to.accepting) {
-          this.trace.record(parcel.at, 'deliver', parcel.conn, link.from, link.to, 0, 'fin');
+          this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, 0, 'fin');
           to.deliverFin();
         }
         return;
       case ParcelKind.rst:
         if (to !== null && to.conn === parcel.conn) {
-          this.trace.record(parcel.at, 'deliver', parcel.conn, link.from, link.to, 0, 'reset');
+          this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, 0, 'reset');
+          this.#cut(parcel.stream!, tyme);
           to.deliverFailure(netError('ECONNRESET', 'read', 'connection reset by peer'));
         }
         return;
     }
   }
 
-  #acceptConnect(parcel: Parcel): void {
-    const link = parcel.link;
-    const client = parcel.from;
-    if (client.conn !== parcel.conn) return;
+  #acceptConnect(syn: Parcel, tyme: number): void {
+    const link = syn.link;
+    const client = syn.from;
+    if (client.conn !== syn.conn) return;
     const host = link.to;
     if (!host.up) {
-      this.trace.record(parcel.at, 'drop', parcel.conn, link.from, host, 0, 'host down');
+      this.trace.record(tyme, 'drop', syn.conn, link.from, host, 0, 'host down');
       return;
     }
-    const servant = host.listeners.get(parcel.port);
+    const servant = host.listeners.get(syn.port);
     const back = this.#link(host, link.from);
-    if (servant === undefined || host.refuseAll || host.refused.has(parcel.port)) {
-      this.#send({ at: 0, seq: 0, kind: ParcelKind.refuse, link: back, conn: parcel.conn, from: client, to: client, port: parcel.port, bytes: null }, client);
+    if (servant === undefined || host.refuseAll || host.refused.has(syn.port)) {
+      this.#send(parcel(ParcelKind.refuse, back, syn.conn, client, client, null, syn.port, null), tyme);
       return;
     }
-    const remoter = servant.acceptFrom(client, parcel.port);
-    remoter.conn = parcel.conn;
+    const remoter = servant.acceptFrom(client, syn.port);
+    const [forth, home] = SimStream.pair<Parcel, Link>(syn.conn, link, back);
+    remoter.conn = syn.conn;
     remoter.peer = client;
+    remoter.stream = home;
     client.peer = remoter;
+    client.stream = forth;
     host.endpoints.add(remoter);
-    this.trace.record(parcel.at, 'accept', parcel.conn, host, link.from, parcel.port);
-    this.#send({ at: 0, seq: 0, kind: ParcelKind.synack, link: back, conn: parcel.conn, from: remoter, to: client, port: parcel.port, bytes: null }, remoter);
+    this.trace.record(tyme, 'accept', syn.conn, host, link.from, syn.port);
+    this.#send(parcel(ParcelKind.synack, back, syn.conn, remoter, client, home, syn.port, null), tyme);
   }
 
-  /** The link from an endpoint's host to its peer's, cached on the endpoint. */
-  #linkOf(sender: SimEndpoint, peer: SimEndpoint): Link {
-    const cached = sender.link as Link | null;
-    if (cached !== null && cached.to.name === peer.host) return cached;
-    const link = this.#link(this.#host(sender.host), this.#host(peer.host));
-    sender.link = link;
-    return link;
+  /** Marks the receiving end of a stream reset: what waits in it, and whatever arrives later, is dropped. */
+  #cut(stream: Stream, tyme: number): void {
+    for (const waiting of stream.cut()) this.#discard(waiting, tyme);
   }
 
-  #unblock(link: Link, flag: 'held' | 'cut'): void {
+  /** Drops a parcel of a reset stream, giving its bytes back to the receiver's window. */
+  #discard(dropped: Parcel, tyme: number): void {
+    const to = dropped.to;
+    const size = dropped.bytes?.length ?? 0;
+    if (to !== null && to.conn === dropped.conn) to.incoming -= size;
+    this.trace.record(tyme, 'drop', dropped.conn, dropped.link.from, dropped.link.to, size, 'reset');
+  }
+
+  /** Lifts a block; parked parcels leave again now, in the order they were parked. */
+  #unblock(link: Link, flag: 'held' | 'cut', tyme: number): void {
     link[flag] = false;
     if (link.held || link.cut || link.parked.length === 0) return;
     const parked = link.parked;
     link.parked = [];
-    for (const parcel of parked) this.#send(parcel, parcel.from);
+    for (const again of parked) {
+      if (again.stream?.reset === true) this.#discard(again, tyme);
+      else this.#send(again, tyme);
+    }
   }
 
-  #fault(verb: string, a: string, b: string, options: DirectionOptions): void {
-    this.trace.record(this.tyme, 'fault', 0, this.#host(a), this.#host(b), 0, options.oneWay === true ? `${verb} one-way` : verb);
+  #fault(tyme: number, verb: string, a: string, b: string, options: DirectionOptions): void {
+    this.trace.record(tyme, 'fault', 0, this.#host(a), this.#host(b), 0, options.oneWay === true ? `${verb} one-way` : verb);
   }
 
   #endpoint(connection: Connection): SimEndpoint {
@@ -534,3 +600,4 @@ function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new HioError('HIO_ERR_INVALID_OPTION', `SimNet: ${name} must be a positive integer, got ${value}`);
   return value;
 }
+

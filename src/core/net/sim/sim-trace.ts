@@ -2,9 +2,10 @@
  * @module
  * The simulated network's trace: every event (listen, connect, accept,
  * refuse, send, deliver, park, fin, close, reset, timeout, fault) with its
- * tyme. The digest is a running 64-bit hash over every event's fields, so two
- * runs agree on it exactly when they produced the same events in the same
- * order at the same tymes: the check that a seed reproduces a run. Keeping
+ * tyme. The digest is a running 64-bit hash over every event's fields and a
+ * hash of every delivered payload's bytes, so two runs agree on it exactly
+ * when they produced the same events in the same order at the same tymes and
+ * delivered the same bytes: the check that a seed reproduces a run. Keeping
  * the events themselves is optional (long runs keep only the digest).
  */
 
@@ -45,6 +46,8 @@ export interface SimTraceEvent {
   readonly bytes: number;
   /** Extra words for faults and failures ('' otherwise). */
   readonly detail: string;
+  /** {@link payloadHash} of the bytes delivered (data deliveries), else 0. */
+  readonly hash: number;
 }
 
 /** A host as the trace sees it: its name and a stable number. */
@@ -55,6 +58,25 @@ export interface TracedHost {
 
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
+
+/**
+ * A 32-bit hash of a payload's bytes, cheap enough for every delivery: four
+ * bytes at a time, each step a bijection of the running value, so two
+ * payloads of one length that differ in a single word never collide; other
+ * collisions are as rare as a 32-bit hash allows.
+ */
+export function payloadHash(bytes: Uint8Array): number {
+  const length = bytes.length;
+  let h = Math.imul(0x811c9dc5 ^ length, 0x01000193);
+  let i = 0;
+  for (const end = length - 3; i < end; i += 4) {
+    h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  for (; i < length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  h = Math.imul(h ^ (h >>> 13), 0x5bd1e995);
+  return (h ^ (h >>> 15)) >>> 0;
+}
 
 /** Events plus their running digest. */
 export class SimTrace {
@@ -78,9 +100,12 @@ export class SimTrace {
   /**
    * Records one event. Hosts come with a stable number (their order of
    * first use) so the digest need not hash their names on every event.
+   * `payload`, given for a data delivery, is hashed into the digest (the
+   * caller keeps ownership; it is only read).
    */
-  record(tyme: number, kind: SimTraceKindName, conn: number, from: TracedHost, to: TracedHost | null, bytes: number, detail = ''): void {
+  record(tyme: number, kind: SimTraceKindName, conn: number, from: TracedHost, to: TracedHost | null, bytes: number, detail = '', payload: Uint8Array | null = null): void {
     this.#count += 1;
+    const hash = payload === null ? 0 : payloadHash(payload);
     scratch[0] = tyme;
     // Kind and both host numbers share one word: kinds < 16, hosts numbered from 1 in order of first use.
     const hosts = SimTraceKind[kind] ^ (from.id << 4) ^ ((to === null ? 0 : to.id) << 18);
@@ -91,11 +116,12 @@ export class SimTrace {
     h1 = Math.imul(h1 ^ hosts, 0x01000193);
     h2 = Math.imul(h2 + conn, 0x5bd1e995);
     h1 = Math.imul(h1 ^ bytes, 0x01000193);
+    h1 = Math.imul(h1 ^ hash, 0x01000193);
     h2 = Math.imul((h2 ^ (h2 >>> 15)) + h1, 0x5bd1e995);
     this.#h1 = h1;
     this.#h2 = h2;
     if (detail !== '') this.#mixText(detail);
-    if (this.#keep) this.events.push({ tyme, kind, conn, from: from.name, to: to === null ? '' : to.name, bytes, detail });
+    if (this.#keep) this.events.push({ tyme, kind, conn, from: from.name, to: to === null ? '' : to.name, bytes, detail, hash });
   }
 
   /** A 16-hex-digit digest of every event so far. */
