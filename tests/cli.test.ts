@@ -82,6 +82,8 @@ class Hio {
     const inherited = { ...process.env };
     delete inherited['PORT'];
     delete inherited['HOST'];
+    // Children write no coverage (Node passes NODE_V8_COVERAGE on unless it is set): their counts would be merged with the test run's.
+    inherited['NODE_V8_COVERAGE'] = '';
     this.child = spawn(process.execPath, ['--import=tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
       this.stdout += text;
