@@ -2,7 +2,7 @@
  * The README's code examples, type-checked by `npm test` (never run), so the
  * documentation cannot drift from the API.
  */
-import { BareServer, BareServerDoer, ClientDoer, CustomResponder, Doer, Doist, SimClient, SimNet, SimServant, Steward, doify, tymeClock, type Request } from '../../src/index.js';
+import { BareServer, BareServerDoer, ClientDoer, CustomResponder, Doer, Doist, SimClient, SimNet, SimServant, Steward, doify, type Request } from '../../src/index.js';
 
 export async function serving(): Promise<void> {
   class Hello extends Steward {
@@ -17,7 +17,7 @@ export async function serving(): Promise<void> {
 export function simulating(): void {
   const doist = new Doist({ tock: 0.01 });
   const net = new SimNet({ tymth: doist.tymen(), seed: 7, latency: 0.005, jitter: 0.002 });
-  const server = new BareServer({ servant: new SimServant({ net, host: 'server', port: 80 }), clock: tymeClock(doist.tymen()) });
+  const server = new BareServer({ servant: new SimServant({ net, host: 'server', port: 80 }) });
   const client = new SimClient({ net, localHost: 'laptop', host: 'server', port: 80 });
   client.tx(Buffer.from('GET / HTTP/1.1\r\nHost: server\r\n\r\n'));
   net.at(0.5, () => net.partition('laptop', 'server'));
