@@ -480,3 +480,15 @@ test('hio on a second SIGTERM while draining closes everything and exits 1', asy
   await client.closedByServer(PROMPT_MS);
   t.is(client.reader.responses.length, 0);
 });
+
+test('hio exits 1 and says so when the drain timeout cuts an upload off', async (t) => {
+  const server = await hio(t, ['--port', '0', '--drain-timeout', '1']);
+  const client = await startUpload(t, server, 1000);
+  server.signal('SIGTERM');
+  await server.output('stderr', /draining/);
+  // The rest of the body never comes: at the drain timeout the upload is cut.
+  const exit = await server.exit(PROMPT_MS);
+  t.is(exit.code, 1, exit.stderr);
+  t.regex(exit.stderr, /^hio: drain timeout \(1 s\) passed: 1 connection cut; raise --drain-timeout to let them finish$/m);
+  await client.closedByServer(PROMPT_MS);
+});

@@ -139,8 +139,10 @@ export function commandUsage(command: Command): string {
 
 const SHUTDOWN = `On SIGTERM or SIGINT the server stops accepting connections, closes idle
 ones, lets requests in flight finish for up to the drain timeout and exits 0;
-a second signal closes everything at once and exits 1. Exit status 2 means a
-usage error or that the server could not listen.
+if the timeout cuts some off, or a second signal closes everything at once,
+it exits 1. Exit status 2 means a usage error or that the server could not
+listen. A timeout of 0 seconds means never (--keep-alive 0: idle
+connections stay open).
 `;
 
 /** The option rows of the server commands' usage. */
@@ -150,7 +152,7 @@ function serverOptions(keepAliveTymeout: number): string {
     ['--port PORT', 'listen port; 0 picks a free one (default $PORT, else 8080)'],
     ['--max-body-bytes N', `largest request body in bytes; larger is answered 413 (default ${DEFAULT_LIMITS.maxBodyBytes})`],
     ['--max-header-bytes N', `largest header section in bytes; larger is answered 431 (default ${DEFAULT_LIMITS.maxHeaderBytes})`],
-    ['--keep-alive SECONDS', `idle keep-alive timeout (default ${keepAliveTymeout})`],
+    ['--keep-alive SECONDS', `idle keep-alive timeout; 0 for none (default ${keepAliveTymeout})`],
     ['--header-timeout SECONDS', `deadline for a header section from its first byte; 408 after it (default ${HTTP_DEFAULTS.headerTymeout})`],
     ['--drain-timeout SECONDS', `on shutdown, how long requests in flight may finish (default ${HTTP_DEFAULTS.drainTymeout})`],
     ['--lenient NAME[,NAME]', `accept a deviation the strict parser rejects; NAME is one of ${LENIENCE_NAMES.join(', ')} (browserChars is on by default)`],

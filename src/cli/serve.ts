@@ -8,11 +8,12 @@
  * listening line, or the listen error), and `shutdown`. The first SIGTERM or
  * SIGINT wakes `shutdown`, which calls `server.drain(drainTymeout)` inside a
  * pass and then watches `server.drained` once per tock; once drained it stops
- * the Doist and the command exits 0. A second signal while draining closes
- * the server at once and exits 1.
+ * the Doist and the command exits 0, or 1 when the drain timeout cut
+ * connections off. A second signal while draining closes the server at once
+ * and exits 1.
  *
- * Exit statuses: 0 after a clean shutdown, 1 when forced, 2 for an invalid
- * option or a listen failure.
+ * Exit statuses: 0 after a clean shutdown, 1 when forced (by a signal or the
+ * drain timeout), 2 for an invalid option or a listen failure.
  */
 import { HioError } from '../core/errors.js';
 import { formatAddress } from '../core/net/address.js';
@@ -93,6 +94,12 @@ export async function serve(settings: ServeSettings): Promise<ExitStatus> {
     console.error(`hio: ${signalled}: draining (${settings.drainTymeout} s; signal again to force)`);
     // Once per Doist tock (1/32 s): cheap, and the exit follows the drain closely.
     while (!server.drained) yield 0;
+    const cut = server.drainCut;
+    if (cut > 0) {
+      // Not a clean drain: say so, and exit as a forced shutdown does.
+      console.error(`hio: drain timeout (${settings.drainTymeout} s) passed: ${cut} connection${cut === 1 ? '' : 's'} cut; raise --drain-timeout to let them finish`);
+      status = ExitStatus.forced;
+    }
     controller.abort();
     return true;
   });

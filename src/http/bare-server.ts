@@ -142,6 +142,7 @@ export class BareServer implements Serviceable {
   /** Remoters without a steward must be looked at: the drain began. */
   #sweep = false;
   #drainDeadline = Infinity;
+  #drainCut = 0;
 
   constructor(options: BareServerOptions = {}) {
     checkOptions('BareServer', options, KNOWN);
@@ -226,6 +227,11 @@ export class BareServer implements Serviceable {
   /** True once {@link drain} was called. */
   get draining(): boolean {
     return this.#draining;
+  }
+
+  /** Connections the drain closed at its deadline, unfinished: 0 after a clean drain. */
+  get drainCut(): number {
+    return this.#drainCut;
   }
 
   /** True once draining and every connection is gone. */
@@ -313,6 +319,7 @@ export class BareServer implements Serviceable {
   #serviceDrain(pass: number): void {
     const servant = this.servant;
     if ((this.#tymth?.() ?? 0) >= this.#drainDeadline) {
+      this.#drainCut = servant.remoters.size;
       this.#forgetStewards();
       for (const remoter of [...servant.remoters.values()]) servant.removeRemoter(remoter);
       this.#sweep = false;

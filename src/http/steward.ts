@@ -118,7 +118,15 @@ export class Steward {
    * JSON; override it to serve something else. Throwing answers 500.
    */
   respond(request: Request): Responder {
-    return new CustomResponder({ body: `${JSON.stringify(echo(request))}\n`, headers: JSON_TYPE });
+    const fields = echo(request);
+    let text: string;
+    try {
+      text = JSON.stringify(fields);
+    } catch {
+      // Data nested too deeply to serialize (JSON.parse takes more depth than stringify): echo it as text only.
+      text = JSON.stringify({ ...fields, data: null });
+    }
+    return new CustomResponder({ body: `${text}\n`, headers: JSON_TYPE });
   }
 
   /** The server's tyme (0 before it is wound). */
@@ -321,7 +329,8 @@ export class Steward {
 
   #begin(held: Held): void {
     const request = held.request;
-    const last = this.#pending.length === 0 && !this.requestant.started;
+    // Last: nothing parsed behind it, and nothing more will be (closing) or has begun to arrive.
+    const last = this.#pending.length === 0 && (this.#closing || !this.requestant.started);
     const exchange: Exchange = {
       request,
       remoter: this.remoter,

@@ -363,3 +363,16 @@ test('The echo shows UTF-8 header values as UTF-8 and ends its JSON with a newli
   t.deepEqual(echoed.headers[2], ['X-Latin', 'caf\u00e9']);
   t.is(header(reader.responses[0]!, 'content-type'), 'application/json; charset=utf-8');
 });
+
+test('The echo answers JSON nested too deeply to serialize with data null, not a 500', (t) => {
+  const world = httpWorld({ onError: () => t.fail('no fault expected') });
+  const { client, reader } = world.client();
+  const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+  client.tx(Buffer.from(`POST / HTTP/1.1\r\nHost: server\r\nContent-Type: application/json\r\nContent-Length: ${deep.length}\r\n\r\n${deep}`));
+  t.true(world.run(2, () => reader.responses.length === 1));
+  t.is(reader.responses[0]!.status, 200);
+  const echoed = JSON.parse(reader.responses[0]!.body.toString()) as { data: unknown; body: string };
+  t.is(echoed.data, null);
+  t.is(echoed.body.length, deep.length);
+  t.is(world.server.faults, 0);
+});

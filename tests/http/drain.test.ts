@@ -75,6 +75,22 @@ test('BareServer#drain answers pipelined requests already received, the last one
   t.true(world.run(1, () => world.server.drained));
 });
 
+test('BareServer#drain: an upload completing with a pipelined request behind it is answered with Connection: close', (t) => {
+  const world = httpWorld();
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('POST /a HTTP/1.1\r\nHost: server\r\nContent-Length: 5\r\n\r\nab'));
+  t.true(world.run(1, () => world.server.stewards.size === 1));
+  world.server.drain(10);
+  t.true(world.run(0.5, () => false) === false);
+  // The end of the body and a request sent after the drain began, in one write.
+  client.tx(Buffer.from('cdeGET /a2 HTTP/1.1\r\nHost: server\r\n\r\n'));
+  t.true(world.run(3, () => client.rxEnded));
+  t.is(reader.responses.length, 1);
+  t.is(header(reader.responses[0]!, 'connection'), 'close');
+  t.is((JSON.parse(reader.responses[0]!.body.toString()) as { body: string }).body, 'abcde');
+  t.is(world.server.drainCut, 0);
+});
+
 test('BareServer#drain force-closes what is left at its deadline', (t) => {
   const world = httpWorld({ headerTymeout: 60, keepAliveTymeout: 60 });
   const { client } = world.client();
@@ -86,6 +102,7 @@ test('BareServer#drain force-closes what is left at its deadline', (t) => {
   t.true(world.run(10, () => world.server.drained));
   const took = world.doist.tyme - start;
   t.true(took >= 3 && took < 3.5, `forced after ${took} s`);
+  t.is(world.server.drainCut, 1);
   t.true(world.run(1, () => client.cutoff || client.rxEnded));
 });
 
