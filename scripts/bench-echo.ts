@@ -28,7 +28,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { NetServant } from '../src/core/net/net-servant.js';
+import { NetServant } from '../src/net/net-servant.js';
 import { Doist } from '../src/doing/doist.js';
 import { doify } from '../src/doing/doify.js';
 import type { Dog } from '../src/doing/doable.js';

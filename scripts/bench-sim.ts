@@ -24,9 +24,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { SimClient } from '../src/core/net/sim/sim-client.js';
-import { SimNet } from '../src/core/net/sim/sim-net.js';
-import { SimServant } from '../src/core/net/sim/sim-servant.js';
+import { SimClient } from '../src/net/sim/sim-client.js';
+import { SimNet } from '../src/net/sim/sim-net.js';
+import { SimServant } from '../src/net/sim/sim-servant.js';
 import { Doer } from '../src/doing/doer.js';
 import { Doist } from '../src/doing/doist.js';
 import { ClientDoer } from '../src/doing/service-doer.js';

@@ -16,7 +16,7 @@
  * drain timeout), 2 for an invalid option or a listen failure.
  */
 import { HioError } from '../core/errors.js';
-import { formatAddress } from '../core/net/address.js';
+import { formatAddress } from '../net/address.js';
 import type { Dog } from '../doing/doable.js';
 import { doify } from '../doing/doify.js';
 import { Doist } from '../doing/doist.js';

@@ -72,6 +72,35 @@ export abstract class BaseDoer extends Tymee implements Doable {
     this.done = false;
   }
 
+  /**
+   * The lifecycle every dog shares, around `work` (the runs): begin, enter,
+   * the work, clean — or abort when something throws, or close when the
+   * scheduler stops the dog early (`return()`) — and exit last, always.
+   * Returns what the work returned.
+   */
+  protected *lifecycle<R>(tymth: Tymth, tock: number, work: () => Generator<number | undefined, R, number>): Generator<number | undefined, R, number> {
+    this.begin(tymth, tock);
+    let ended = false;
+    try {
+      this.enter();
+      const result = yield* work();
+      this.clean();
+      ended = true;
+      return result;
+    } catch (error) {
+      ended = true;
+      this.abort(error);
+      throw error;
+    } finally {
+      // Reaching here without ending or failing means return() was called: a close.
+      try {
+        if (!ended) this.close();
+      } finally {
+        this.exit();
+      }
+    }
+  }
+
   /** Runs once when the dog starts, before the first recur. Setting `done` here skips recur. */
   protected enter(): void {}
 

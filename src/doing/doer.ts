@@ -13,29 +13,16 @@ import type { Dog } from './doable.js';
 export class Doer extends BaseDoer {
   /** Makes the dog. Nothing runs until the scheduler's first `next()`, which runs enter. */
   *do(tymth: Tymth, tock: number = this.tock): Dog {
-    this.begin(tymth, tock);
-    let ended = false;
-    try {
-      this.enter();
-      while (!this.done) {
-        const tyme: number = yield this.tock;
-        if (this.recur(tyme)) this.done = true;
-      }
-      this.clean();
-      ended = true;
-    } catch (error) {
-      ended = true;
-      this.abort(error);
-      throw error;
-    } finally {
-      // Reaching here without ending or failing means return() was called: a close.
-      try {
-        if (!ended) this.close();
-      } finally {
-        this.exit();
-      }
-    }
+    yield* this.lifecycle(tymth, tock, () => this.#runs());
     return true;
+  }
+
+  /** The runs: yield the tock, run recur at the tyme received, until it returns true. */
+  *#runs(): Generator<number, void, number> {
+    while (!this.done) {
+      const tyme: number = yield this.tock;
+      if (this.recur(tyme)) this.done = true;
+    }
   }
 
   /**

@@ -13,26 +13,13 @@ import type { Dog } from './doable.js';
 export abstract class ReDoer extends BaseDoer {
   /** Makes the dog; contexts run in the same orders as a {@link Doer}'s. */
   *do(tymth: Tymth, tock: number = this.tock): Dog {
-    this.begin(tymth, tock);
-    let ended = false;
-    try {
-      this.enter();
-      if (!this.done) this.done = (yield* this.recur()) === true;
-      this.clean();
-      ended = true;
-    } catch (error) {
-      ended = true;
-      this.abort(error);
-      throw error;
-    } finally {
-      // Reaching here without ending or failing means return() was called: a close.
-      try {
-        if (!ended) this.close();
-      } finally {
-        this.exit();
-      }
-    }
+    yield* this.lifecycle(tymth, tock, () => this.#runs());
     return this.done;
+  }
+
+  /** The runs: recur itself, unless enter already finished the doer; its return value becomes `done`. */
+  *#runs(): Generator<number | undefined, void, number> {
+    if (!this.done) this.done = (yield* this.recur()) === true;
   }
 
   /**

@@ -23,9 +23,9 @@ import { debuglog } from 'node:util';
 import { realClock, type Clock } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
 import { MinHeap } from '../core/min-heap.js';
-import type { Remoter } from '../core/net/connection.js';
-import { NetServant } from '../core/net/net-servant.js';
-import type { Servant } from '../core/net/servant.js';
+import type { Remoter } from '../net/connection.js';
+import { NetServant } from '../net/net-servant.js';
+import type { Servant } from '../net/servant.js';
 import { checkOptions, checkSeconds } from '../core/options.js';
 import type { Tymth } from '../core/tymist.js';
 import { ServiceDoer, type ServiceDoerOptions, type Serviceable } from '../doing/service-doer.js';
@@ -34,13 +34,14 @@ import { HttpDate } from './http-date.js';
 import { HTTP_DEFAULTS, resolveLenience, resolveLimits, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
 import { Steward } from './steward.js';
+import type { StewardHost } from './steward-host.js';
 
 const log = debuglog('hio');
 const requestChannel = channel('hio:http:request');
 const faultChannel = channel('hio:http:fault');
 
 /** A Steward class: made once per accepted connection. */
-export type StewardClass = new (server: BareServer, remoter: Remoter) => Steward;
+export type StewardClass = new (server: StewardHost, remoter: Remoter) => Steward;
 
 /**
  * Takes a fault the server contained: an exception thrown by the
@@ -107,7 +108,7 @@ const KNOWN = [
 ];
 
 /** An HTTP/1.1 server: a servant and its stewards. */
-export class BareServer implements Serviceable {
+export class BareServer implements Serviceable, StewardHost {
   readonly servant: Servant;
   /** The live stewards, by connection. */
   readonly stewards = new Map<Remoter, Steward>();

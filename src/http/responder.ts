@@ -7,7 +7,7 @@
  * several passes. The {@link Exchange} carries the request, the connection
  * and what the server adds to every response.
  */
-import type { Remoter } from '../core/net/connection.js';
+import type { Remoter } from '../net/connection.js';
 import type { Request } from './request.js';
 
 /** One request being answered on one connection. */

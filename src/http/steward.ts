@@ -37,12 +37,12 @@
 import { isUtf8 } from 'node:buffer';
 import { HttpParseError } from '../core/errors.js';
 import type { HeaderPair } from '../core/hict.js';
-import type { Remoter } from '../core/net/connection.js';
-import type { BareServer } from './bare-server.js';
+import type { Remoter } from '../net/connection.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
 import { Requestant } from './requestant.js';
 import type { Exchange, Responder } from './responder.js';
+import type { StewardHost } from './steward-host.js';
 import { reasonPhrase } from './status.js';
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
@@ -55,8 +55,8 @@ interface Held {
 
 /** A per-connection request/response pairing. Subclass it and override {@link respond}. */
 export class Steward {
-  /** The server this steward works for. */
-  readonly server: BareServer;
+  /** The server this steward works for (a {@link BareServer}, or any host). */
+  readonly server: StewardHost;
   /** The connection. */
   readonly remoter: Remoter;
   /** The parser reading the connection's bytes. */
@@ -89,7 +89,7 @@ export class Steward {
   #discarding = false;
   #discarded = 0;
 
-  constructor(server: BareServer, remoter: Remoter) {
+  constructor(server: StewardHost, remoter: Remoter) {
     this.server = server;
     this.remoter = remoter;
     this.requestant = new Requestant(remoter.rxQueue, { limits: server.limits, lenient: server.lenient, methods: server.methods });

@@ -8,7 +8,7 @@
  * the peer half-closes it echoes what is left, then half-closes too; cut-off
  * and idle-expired remoters are removed.
  */
-import type { Servant } from '../core/net/servant.js';
+import type { Servant } from '../net/servant.js';
 import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 
 /** Options of an {@link EchoDoer}. */

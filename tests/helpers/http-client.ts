@@ -4,9 +4,9 @@
  * bodiless answers to HEAD) and a world with a BareServer and raw clients.
  */
 import { Doist } from '../../src/doing/doist.js';
-import { SimNet, type SimNetOptions } from '../../src/core/net/sim/sim-net.js';
-import { SimServant } from '../../src/core/net/sim/sim-servant.js';
-import { SimClient } from '../../src/core/net/sim/sim-client.js';
+import { SimNet, type SimNetOptions } from '../../src/net/sim/sim-net.js';
+import { SimServant } from '../../src/net/sim/sim-servant.js';
+import { SimClient } from '../../src/net/sim/sim-client.js';
 import { ClientDoer } from '../../src/doing/service-doer.js';
 import { BareServer, BareServerDoer, type BareServerOptions } from '../../src/http/bare-server.js';
 import { tymeClock } from '../../src/core/clock.js';

@@ -10,12 +10,12 @@
  * tyme going backwards, bytes reaching an end after that end was reset, and
  * bytes reaching a client before it was connected.
  */
-import { SimClient } from '../../src/core/net/sim/sim-client.js';
-import type { SimEndpoint } from '../../src/core/net/sim/sim-endpoint.js';
-import { SimNet, type SimNetOptions } from '../../src/core/net/sim/sim-net.js';
-import type { SimRemoter } from '../../src/core/net/sim/sim-remoter.js';
-import { SimServant } from '../../src/core/net/sim/sim-servant.js';
-import type { SimTraceEvent } from '../../src/core/net/sim/sim-trace.js';
+import { SimClient } from '../../src/net/sim/sim-client.js';
+import type { SimEndpoint } from '../../src/net/sim/sim-endpoint.js';
+import { SimNet, type SimNetOptions } from '../../src/net/sim/sim-net.js';
+import type { SimRemoter } from '../../src/net/sim/sim-remoter.js';
+import { SimServant } from '../../src/net/sim/sim-servant.js';
+import type { SimTraceEvent } from '../../src/net/sim/sim-trace.js';
 
 /** Options of a {@link SimLab}: the network's, less the tymth, plus the step. */
 export interface SimLabOptions extends Omit<SimNetOptions, 'tymth'> {

@@ -13,9 +13,9 @@ import { CustomResponder } from '../../src/http/custom-responder.js';
 import { HioError } from '../../src/core/errors.js';
 import { BareServer, BareServerDoer } from '../../src/http/bare-server.js';
 import { Doist } from '../../src/doing/doist.js';
-import { SimNet } from '../../src/core/net/sim/sim-net.js';
-import { SimServant } from '../../src/core/net/sim/sim-servant.js';
-import { SimClient } from '../../src/core/net/sim/sim-client.js';
+import { SimNet } from '../../src/net/sim/sim-net.js';
+import { SimServant } from '../../src/net/sim/sim-servant.js';
+import { SimClient } from '../../src/net/sim/sim-client.js';
 import { ClientDoer } from '../../src/doing/service-doer.js';
 
 const GET = (path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: server\r\n${extra}\r\n`;

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Doist } from '../../src/doing/doist.js';
 import { BareServer, BareServerDoer } from '../../src/http/bare-server.js';
-import { NetServant } from '../../src/core/net/net-servant.js';
+import { NetServant } from '../../src/net/net-servant.js';
 import { ConformanceSteward } from '../../src/testing/conformance-steward.js';
 
 const runner = fileURLToPath(new URL('../fixtures/conformance/run.mjs', import.meta.url));

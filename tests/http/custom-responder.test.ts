@@ -8,7 +8,7 @@ import { reasonPhrase, isBodiless } from '../../src/http/status.js';
 import { HttpDate } from '../../src/http/http-date.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { ByteQueue } from '../../src/core/byte-queue.js';
-import type { Remoter } from '../../src/core/net/connection.js';
+import type { Remoter } from '../../src/net/connection.js';
 
 function request(overrides: Partial<Request> = {}): Request {
   return {

@@ -8,7 +8,7 @@
 import { connect } from 'node:net';
 import test from 'ava';
 import { Doist } from '../../src/doing/doist.js';
-import { NetServant } from '../../src/core/net/net-servant.js';
+import { NetServant } from '../../src/net/net-servant.js';
 import { BareServer, BareServerDoer } from '../../src/http/bare-server.js';
 import { header, httpWorld } from '../helpers/http-client.js';
 import { step, until } from '../helpers/drive.js';

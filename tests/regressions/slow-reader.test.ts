@@ -12,7 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import test from 'ava';
 import { Doist } from '../../src/doing/doist.js';
-import { NetServant } from '../../src/core/net/net-servant.js';
+import { NetServant } from '../../src/net/net-servant.js';
 import { BareServer, BareServerDoer } from '../../src/http/bare-server.js';
 import { CustomResponder } from '../../src/http/custom-responder.js';
 import type { Request } from '../../src/http/request.js';

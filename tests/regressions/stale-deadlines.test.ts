@@ -6,8 +6,8 @@
  */
 import test from 'ava';
 import { Doist } from '../../src/doing/doist.js';
-import { NetServant } from '../../src/core/net/net-servant.js';
-import { NetClient } from '../../src/core/net/net-client.js';
+import { NetServant } from '../../src/net/net-servant.js';
+import { NetClient } from '../../src/net/net-client.js';
 import { ClientDoer } from '../../src/doing/service-doer.js';
 import { BareServer, BareServerDoer } from '../../src/http/bare-server.js';
 import { until } from '../helpers/drive.js';

@@ -16,10 +16,11 @@
  * that moved earlier (a connection done sending falls back from its send
  * tymeout) is queued again after the pass's sends.
  */
-import type { Clock } from '../clock.js';
-import { MinHeap } from '../min-heap.js';
-import { checkSeconds } from '../options.js';
-import type { Tymth } from '../tymist.js';
+import type { Clock } from '../core/clock.js';
+import { MinHeap } from '../core/min-heap.js';
+import { publishAccept } from './channels.js';
+import { checkSeconds } from '../core/options.js';
+import type { Tymth } from '../core/tymist.js';
 import type { Address } from './address.js';
 import type { Remoter } from './connection.js';
 import type { NetError } from './net-error.js';
@@ -191,6 +192,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     this.#members.add(remoter);
     this.ready.add(remoter);
     this.#schedule(remoter);
+    publishAccept(remoter);
   }
 
   /**

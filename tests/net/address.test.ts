@@ -1,7 +1,7 @@
 import test from 'ava';
-import { checkAddress, formatAddress } from '../../../src/core/net/address.js';
-import { netError, toNetError } from '../../../src/core/net/net-error.js';
-import { HioError } from '../../../src/core/errors.js';
+import { checkAddress, formatAddress } from '../../src/net/address.js';
+import { netError, toNetError } from '../../src/net/net-error.js';
+import { HioError } from '../../src/core/errors.js';
 
 test('formatAddress brackets IPv6 literals', (t) => {
   t.is(formatAddress({ host: '127.0.0.1', port: 80 }), '127.0.0.1:80');

@@ -14,8 +14,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import type { SimClient } from '../../../src/core/net/sim/sim-client.js';
-import { SimLab, traceProblems, type Flow } from '../../helpers/sim-lab.js';
+import type { SimClient } from '../../src/net/sim/sim-client.js';
+import { SimLab, traceProblems, type Flow } from '../helpers/sim-lab.js';
 
 const HOSTS = ['c1', 'c2'] as const;
 

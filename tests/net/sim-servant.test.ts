@@ -1,7 +1,7 @@
-import { Doist } from '../../../src/doing/doist.js';
-import { SimNet } from '../../../src/core/net/sim/sim-net.js';
-import { SimServant } from '../../../src/core/net/sim/sim-servant.js';
-import { SimClient } from '../../../src/core/net/sim/sim-client.js';
+import { Doist } from '../../src/doing/doist.js';
+import { SimNet } from '../../src/net/sim/sim-net.js';
+import { SimServant } from '../../src/net/sim/sim-servant.js';
+import { SimClient } from '../../src/net/sim/sim-client.js';
 import { servantConformance, type Backend } from './servant.conformance.js';
 
 servantConformance('SimServant', async (): Promise<Backend> => {

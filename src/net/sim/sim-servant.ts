@@ -5,21 +5,20 @@
  * next serviceConnects, a taken port fails with EADDRINUSE, port 0 picks a
  * free port, accepted connections wait in a queue until serviceConnects.
  */
-import { tymeClock, type Clock } from '../../clock.js';
-import { checkOptions } from '../../options.js';
-import type { Tymth } from '../../tymist.js';
+import { tymeClock, type Clock } from '../../core/clock.js';
+import { checkOptions } from '../../core/options.js';
+import type { Tymth } from '../../core/tymist.js';
 import { checkAddress, type Address } from '../address.js';
 import { BaseServant } from '../base-servant.js';
 import { netError, type NetError } from '../net-error.js';
 import type { WireLog } from '../wire-log.js';
-import type { SimEndpoint } from './sim-endpoint.js';
-import type { SimNet } from './sim-net.js';
+import type { SimFabric, SimListener } from './sim-fabric.js';
 import { SimRemoter } from './sim-remoter.js';
 
 /** Options of a {@link SimServant}. */
 export interface SimServantOptions {
-  /** The network to listen on. */
-  readonly net: SimNet;
+  /** The network to listen on (a {@link SimNet}). */
+  readonly net: SimFabric;
   /** Host name to listen on (default 'server'). */
   readonly host?: string;
   /** Port to listen on; 0 picks a free one (default 0). */
@@ -37,8 +36,9 @@ export interface SimServantOptions {
 const KNOWN = ['net', 'host', 'port', 'tymth', 'tymeout', 'highWater', 'wireLog'];
 
 /** A simulated listening endpoint. */
-export class SimServant extends BaseServant<SimRemoter> {
-  readonly net: SimNet;
+export class SimServant extends BaseServant<SimRemoter> implements SimListener {
+  /** The network this servant listens on. */
+  readonly net: SimFabric;
   readonly #configured: Address;
   readonly #highWater: number | undefined;
   #address: Address;
@@ -133,21 +133,21 @@ export class SimServant extends BaseServant<SimRemoter> {
     return this.tymth?.() ?? 0;
   }
 
-  /** @internal The network hands over a connect that reached this servant. */
-  acceptFrom(client: SimEndpoint, port: number): SimRemoter {
+  /** For the network (the {@link SimListener} contract): it hands over a connect from `remote` that reached this servant's `port`. */
+  acceptFrom(remote: Address, port: number): SimRemoter {
     const options = { ...(this.#highWater !== undefined && { highWater: this.#highWater }), ...(this.tymth !== null && { tymth: this.tymth }) };
-    const remoter = new SimRemoter(this.net, this.#address.host, port, { host: client.host, port: client.localPort }, this.mark, options);
+    const remoter = new SimRemoter(this.net, this.#address.host, port, remote, this.mark, options);
     this.enqueue(remoter);
     return remoter;
   }
 
-  /** @internal The host crashed: stop listening until it restarts. */
+  /** For the network (the {@link SimListener} contract): the host crashed; stop listening until it restarts. */
   suspend(): void {
     this.#opened = false;
     this.#error = netError('ECONNABORTED', 'listen', 'host crashed');
   }
 
-  /** @internal The host restarted: listening again on the same port. */
+  /** For the network (the {@link SimListener} contract): the host restarted: listening again on the same port. */
   resume(): void {
     this.#error = null;
     this.#opening = this.#address.port;

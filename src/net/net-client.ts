@@ -9,8 +9,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { checkOptions } from '../options.js';
-import type { Tymth } from '../tymist.js';
+import { checkOptions } from '../core/options.js';
+import type { Tymth } from '../core/tymist.js';
 import { checkAddress, formatAddress, type Address } from './address.js';
 import type { Client } from './client.js';
 import { NetConnection, type NetConnectionOptions } from './net-connection.js';

@@ -13,8 +13,8 @@
  * or were cut off — never the idle ones. A cut-off or expired remoter stays
  * ready until it is removed.
  */
-import type { Clock } from '../clock.js';
-import type { Tymth } from '../tymist.js';
+import type { Clock } from '../core/clock.js';
+import type { Tymth } from '../core/tymist.js';
 import type { Address } from './address.js';
 import type { Remoter } from './connection.js';
 import type { NetError } from './net-error.js';

@@ -7,25 +7,25 @@
  */
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { formatAddress } from '../../../src/core/net/address.js';
-import type { Client } from '../../../src/core/net/client.js';
-import type { Remoter } from '../../../src/core/net/connection.js';
-import { NetClient, TlsClient } from '../../../src/core/net/net-client.js';
-import { NetServant, TlsServant } from '../../../src/core/net/net-servant.js';
-import type { Servant } from '../../../src/core/net/servant.js';
-import { MemoryWireLog } from '../../../src/core/net/wire-log.js';
-import { Doist } from '../../../src/doing/doist.js';
-import { ClientDoer, ServantDoer } from '../../../src/doing/service-doer.js';
-import { EchoDoer } from '../../../src/testing/echo-doer.js';
-import { pattern, step, until } from '../../helpers/drive.js';
+import { formatAddress } from '../../src/net/address.js';
+import type { Client } from '../../src/net/client.js';
+import type { Remoter } from '../../src/net/connection.js';
+import { NetClient, TlsClient } from '../../src/net/net-client.js';
+import { NetServant, TlsServant } from '../../src/net/net-servant.js';
+import type { Servant } from '../../src/net/servant.js';
+import { MemoryWireLog } from '../../src/net/wire-log.js';
+import { Doist } from '../../src/doing/doist.js';
+import { ClientDoer, ServantDoer } from '../../src/doing/service-doer.js';
+import { EchoDoer } from '../../src/testing/echo-doer.js';
+import { pattern, step, until } from '../helpers/drive.js';
 
 const MAX_STEPS = 50_000;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 // Test-only self-signed certificate for localhost / 127.0.0.1 (see tests/fixtures/tls/README.md).
-const key = readFileSync(new URL('../../fixtures/tls/key.pem', import.meta.url));
-const cert = readFileSync(new URL('../../fixtures/tls/cert.pem', import.meta.url));
+const key = readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url));
+const cert = readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url));
 const trusting = { ca: cert, servername: 'localhost' };
 
 /** Schedules a servant (echoing unless `echo` is false) and steps until it listens. */

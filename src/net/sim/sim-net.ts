@@ -31,42 +31,26 @@
  * (FIFO among equal tymes), so who calls first does not matter. Every other
  * entry point (a fault, a connect, a send) first catches up with the events
  * due before the caller's tyme.
+ *
+ * The network is the {@link SimFabric} of its ends and servants and knows
+ * them only through the {@link SimEnd} and {@link SimListener} contracts.
+ * Its record of each end (an {@link Attachment}) is a {@link Wire}, which
+ * the end sees only as a {@link SimWire}.
  */
-import { HioError } from '../../errors.js';
-import { checkOptions, checkSeconds } from '../../options.js';
-import { Prng } from '../../prng.js';
-import { Tymee } from '../../tymee.js';
-import type { Tymth } from '../../tymist.js';
+import { HioError } from '../../core/errors.js';
+import type { Prng } from '../../core/prng.js';
+import { Tymee } from '../../core/tymee.js';
 import type { Connection } from '../connection.js';
 import { netError, type NetError } from '../net-error.js';
-import type { SimEndpoint } from './sim-endpoint.js';
 import { SimEvents } from './sim-events.js';
-import { parcel, ParcelKind, type Host, type Link, type Parcel, type Stream } from './sim-parcel.js';
-import type { SimServant } from './sim-servant.js';
+import type { SimEnd, SimFabric, SimListener, SimWire } from './sim-fabric.js';
+import { simNetSettings, type DirectionOptions, type SimNetOptions } from './sim-net-options.js';
+import { makeHost, makeLink, parcel, ParcelKind, type Attachment, type Host, type Link, type Parcel, type Stream } from './sim-parcel.js';
 import { SimStream } from './sim-stream.js';
 import { SimTrace } from './sim-trace.js';
+import { Wire, type WireCarrier } from './sim-wire.js';
 
-/** Options of a {@link SimNet}. */
-export interface SimNetOptions {
-  /** The tyme closure (usually the Doist's). */
-  readonly tymth?: Tymth;
-  /** Seed of the jitter generator (default 0). */
-  readonly seed?: number;
-  /** One-way latency in seconds (default 0.001). */
-  readonly latency?: number;
-  /** Extra one-way delay in seconds, uniform in [0, jitter), seeded (default 0). */
-  readonly jitter?: number;
-  /** Bytes per second per link direction (default Infinity). */
-  readonly bandwidth?: number;
-  /** Receive window in bytes: in flight plus unread (default 64 KiB). */
-  readonly window?: number;
-  /** Largest data parcel in bytes (default 64 KiB). */
-  readonly segment?: number;
-  /** Seconds before an unanswered connect fails with ETIMEDOUT (default 3). */
-  readonly connectTymeout?: number;
-  /** Keep every trace event in memory (default true); false keeps the digest only. */
-  readonly keepTrace?: boolean;
-}
+export type { DirectionOptions, SimNetOptions } from './sim-net-options.js';
 
 /** Counters for benchmarks and invariants. */
 export interface SimStats {
@@ -86,27 +70,32 @@ interface Action {
 
 type SimEvent = Parcel | Action;
 
-/** Options of a fault that applies to one or both directions. */
-export interface DirectionOptions {
-  /** Only from the first host to the second (default false: both ways). */
-  readonly oneWay?: boolean;
-}
-
-const KNOWN = ['tymth', 'seed', 'latency', 'jitter', 'bandwidth', 'window', 'segment', 'connectTymeout', 'keepTrace'];
-
-/** A simulated network of named hosts. */
-export class SimNet extends Tymee {
+/** A simulated network of named hosts: the {@link SimFabric} its servants and clients are built on. */
+export class SimNet extends Tymee implements SimFabric {
+  /** The seeded jitter generator. */
   readonly prng: Prng;
+  /** One-way latency in seconds. */
   readonly latency: number;
+  /** Largest extra one-way delay in seconds. */
   readonly jitter: number;
+  /** Bytes per second per link direction. */
   readonly bandwidth: number;
+  /** Receive window in bytes: in flight plus unread. */
   readonly window: number;
+  /** Largest data parcel in bytes. */
   readonly segment: number;
+  /** Seconds before an unanswered connect fails with ETIMEDOUT. */
   readonly connectTymeout: number;
+  /** Every event, and their digest. */
   readonly trace: SimTrace;
+  /** Counters for benchmarks and invariants. */
   readonly stats: SimStats = { sent: 0, delivered: 0, bytesDelivered: 0 };
   #hosts = new Map<string, Host>();
   #links = new Map<string, Link>();
+  /** The record of every end attached, by the end (a Connection to the faults that name it). */
+  #attachments = new WeakMap<object, Attachment>();
+  /** What the wires ask of the network: its private operations on their records. */
+  readonly #carrier: WireCarrier;
   #events = new SimEvents<SimEvent>();
   #conns = 0;
   #advancing = false;
@@ -114,17 +103,26 @@ export class SimNet extends Tymee {
   #eventTyme = 0;
 
   constructor(options: SimNetOptions = {}) {
-    checkOptions('SimNet', options, KNOWN);
+    const settings = simNetSettings(options);
     super(options.tymth ?? null);
-    this.prng = new Prng(options.seed ?? 0);
-    this.latency = checkSeconds('SimNet', 'latency', options.latency ?? 0.001);
-    this.jitter = checkSeconds('SimNet', 'jitter', options.jitter ?? 0);
-    this.bandwidth = options.bandwidth ?? Infinity;
-    if (!(this.bandwidth > 0)) throw new HioError('HIO_ERR_INVALID_OPTION', 'SimNet: bandwidth must be > 0');
-    this.window = positiveInteger('window', options.window ?? 65536);
-    this.segment = positiveInteger('segment', options.segment ?? 65536);
-    this.connectTymeout = checkSeconds('SimNet', 'connectTymeout', options.connectTymeout ?? 3);
-    this.trace = new SimTrace(options.keepTrace ?? true);
+    this.prng = settings.prng;
+    this.latency = settings.latency;
+    this.jitter = settings.jitter;
+    this.bandwidth = settings.bandwidth;
+    this.window = settings.window;
+    this.segment = settings.segment;
+    this.connectTymeout = settings.connectTymeout;
+    this.trace = new SimTrace(settings.keepTrace);
+    this.#carrier = {
+      window: this.window,
+      connect: (wire, host, port) => this.#connect(wire, host, port),
+      transmitData: (sender, bytes) => this.#transmitData(sender, bytes),
+      transmitFin: (sender, closing) => this.#transmitFin(sender, closing),
+      transmitReset: (sender) => this.#transmitReset(sender),
+      detach: (wire) => {
+        this.#hosts.get(wire.end.host)?.endpoints.delete(wire);
+      },
+    };
   }
 
   /**
@@ -201,25 +199,25 @@ export class SimNet extends Tymee {
    * once, and nothing still in flight either way is delivered.
    */
   reset(connection: Connection): void {
-    const endpoint = this.#endpoint(connection);
+    const attachment = this.#attachmentOf(connection);
     const tyme = this.#now();
-    this.trace.record(tyme, 'fault', endpoint.conn, this.#host(endpoint.host), null, 0, 'reset');
-    const stream = endpoint.stream as Stream | null;
+    this.trace.record(tyme, 'fault', attachment.conn, this.#host(attachment.end.host), null, 0, 'reset');
+    const stream = attachment.stream;
     if (stream !== null) {
       this.#cut(stream, tyme);
       this.#cut(stream.reverse, tyme);
     }
-    endpoint.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
+    attachment.end.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
     // A client's peer may be an old remoter whose client has since reconnected: not this connection.
-    const peer = endpoint.peer;
-    if (peer !== null && peer.conn === endpoint.conn) peer.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
+    const peer = attachment.peer;
+    if (peer !== null && peer.conn === attachment.conn) peer.end.deliverFailure(netError('ECONNRESET', 'read', 'reset by the network'));
   }
 
   /** Half-closes a connection from the given end: it sends nothing more once its queue is written. */
   halfClose(connection: Connection): void {
-    const endpoint = this.#endpoint(connection);
-    this.trace.record(this.#now(), 'fault', endpoint.conn, this.#host(endpoint.host), null, 0, 'half-close');
-    endpoint.shutdownSend();
+    const attachment = this.#attachmentOf(connection);
+    this.trace.record(this.#now(), 'fault', attachment.conn, this.#host(attachment.end.host), null, 0, 'half-close');
+    attachment.end.shutdownSend();
   }
 
   /** Refuses connects to a port of a host (every port when none is given), listening or not. */
@@ -255,14 +253,14 @@ export class SimNet extends Tymee {
     target.suspended = [...target.listeners];
     target.listeners.clear();
     for (const [, servant] of target.suspended) servant.suspend();
-    const endpoints = [...target.endpoints];
+    const attachments = [...target.endpoints];
     target.endpoints.clear();
-    for (const endpoint of endpoints) {
-      const stream = endpoint.stream as Stream | null;
+    for (const attachment of attachments) {
+      const stream = attachment.stream;
       // The reset cuts the stream toward the dead end too.
-      if (endpoint.peer !== null && endpoint.accepting) this.transmitReset(endpoint);
+      if (attachment.peer !== null && attachment.end.accepting) this.#transmitReset(attachment);
       else if (stream !== null) this.#cut(stream.reverse, tyme);
-      endpoint.kill(netError('ECONNABORTED', 'read', 'host crashed'));
+      attachment.end.kill(netError('ECONNABORTED', 'read', 'host crashed'));
     }
   }
 
@@ -283,10 +281,20 @@ export class SimNet extends Tymee {
     return this.#host(host).up;
   }
 
-  // ------------------------------------------------ used by servants and ends
+  // ------------------------------------------------------------- the fabric
 
-  /** @internal Registers a listener; returns the port, or EADDRINUSE. */
-  listen(servant: SimServant, host: string, port: number): number | NetError {
+  /**
+   * Attaches a connection end (its constructor calls this): the network
+   * keeps a record of it, which is also the wire the end is given.
+   */
+  attach(end: SimEnd): SimWire {
+    const wire = new Wire(this.#carrier, end);
+    this.#attachments.set(end, wire);
+    return wire;
+  }
+
+  /** Registers a listener; returns the port, or EADDRINUSE (ENETDOWN on a crashed host). */
+  listen(listener: SimListener, host: string, port: number): number | NetError {
     const target = this.#host(host);
     if (!target.up) return netError('ENETDOWN', 'listen', host);
     const tyme = this.#now();
@@ -298,58 +306,57 @@ export class SimNet extends Tymee {
       this.trace.record(tyme, 'fault', 0, target, null, port, 'EADDRINUSE');
       return netError('EADDRINUSE', 'listen', `${host}:${port}`);
     }
-    target.listeners.set(port, servant);
+    target.listeners.set(port, listener);
     this.trace.record(tyme, 'listen', 0, target, null, port);
     return port;
   }
 
-  /** @internal Removes a listener. */
-  unlisten(servant: SimServant, host: string, port: number): void {
+  /** Removes a listener (also from a crashed host's listeners to restore). */
+  unlisten(listener: SimListener, host: string, port: number): void {
     const target = this.#host(host);
-    if (target.listeners.get(port) === servant) {
+    if (target.listeners.get(port) === listener) {
       target.listeners.delete(port);
       this.trace.record(this.#now(), 'unlisten', 0, target, null, port);
     }
-    target.suspended = target.suspended.filter(([, suspended]) => suspended !== servant);
+    target.suspended = target.suspended.filter(([, suspended]) => suspended !== listener);
   }
 
-  /** @internal Starts a connect from `client` to its address; returns the local port. */
-  connect(client: SimEndpoint, targetHost: string, targetPort: number): number {
+  // ------------------------------------------------------------ the wires
+
+  /** Starts a connect from a client's end to `targetHost:targetPort`, forgetting its previous connection. */
+  #connect(client: Attachment, targetHost: string, targetPort: number): void {
+    client.peer = null;
+    client.stream = null;
+    client.incoming = 0;
     const tyme = this.#now();
-    const host = this.#host(client.host);
+    const name = client.end.host;
+    const host = this.#host(name);
     const target = this.#host(targetHost);
     const conn = ++this.#conns;
     client.conn = conn;
-    client.stream = null;
     const port = host.nextClientPort++;
     if (host.nextClientPort > 60999) host.nextClientPort = 32768;
+    client.localPort = port;
     this.trace.record(tyme, 'connect', conn, host, target, targetPort);
     if (!host.up) {
-      client.deliverFailure(netError('ENETDOWN', 'connect', client.host));
-      return port;
+      client.end.deliverFailure(netError('ENETDOWN', 'connect', name));
+      return;
     }
     host.endpoints.add(client);
     this.#send(parcel(ParcelKind.syn, this.#link(host, target), conn, client, null, null, targetPort, null), tyme);
     this.at(tyme + this.connectTymeout, () => {
-      if (client.conn === conn && client.awaitingConnect) {
+      if (client.conn === conn && client.end.awaitingConnect) {
         this.trace.record(this.#now(), 'timeout', conn, host, target, 0, 'connect');
-        client.deliverFailure(netError('ETIMEDOUT', 'connect', `${targetHost}:${targetPort}`));
+        client.end.deliverFailure(netError('ETIMEDOUT', 'connect', `${targetHost}:${targetPort}`));
       }
     });
-    return port;
   }
 
-  /** @internal Free window toward the sender's peer, in bytes. */
-  roomFor(sender: SimEndpoint): number {
-    const peer = sender.peer;
-    return peer === null ? 0 : this.window - peer.incoming;
-  }
-
-  /** @internal Sends bytes from an endpoint to its peer (the endpoint is connected). */
-  transmitData(sender: SimEndpoint, bytes: Buffer): void {
+  /** Sends bytes from an end to its peer (the end is connected). */
+  #transmitData(sender: Attachment, bytes: Buffer): void {
     const tyme = this.#now();
     const peer = sender.peer;
-    const stream = sender.stream as Stream | null;
+    const stream = sender.stream;
     // Catching up may have ended the connection (a scheduled reconnect): the bytes go nowhere.
     if (peer === null || stream === null) return;
     peer.incoming += bytes.length;
@@ -359,30 +366,25 @@ export class SimNet extends Tymee {
     this.#send(parcel(ParcelKind.data, link, sender.conn, sender, peer, stream, 0, bytes), tyme);
   }
 
-  /** @internal Sends a half-close (or, with `closing`, the FIN of a close) to the peer. */
-  transmitFin(sender: SimEndpoint, closing = false): void {
+  /** Sends a half-close (or, with `closing`, the FIN of a close) to the peer. */
+  #transmitFin(sender: Attachment, closing: boolean): void {
     const tyme = this.#now();
     const peer = sender.peer;
-    const stream = sender.stream as Stream | null;
+    const stream = sender.stream;
     if (peer === null || stream === null) return;
     this.trace.record(tyme, closing ? 'close' : 'fin', sender.conn, stream.link.from, stream.link.to, 0);
     this.#send(parcel(ParcelKind.fin, stream.link, sender.conn, sender, peer, stream, 0, null), tyme);
   }
 
-  /** @internal Sends a reset to the peer; from now on nothing of the connection reaches the sender. */
-  transmitReset(sender: SimEndpoint): void {
+  /** Sends a reset to the peer; from now on nothing of the connection reaches the sender. */
+  #transmitReset(sender: Attachment): void {
     const tyme = this.#now();
     const peer = sender.peer;
-    const stream = sender.stream as Stream | null;
+    const stream = sender.stream;
     if (peer === null || stream === null) return;
     this.#cut(stream.reverse, tyme);
     this.trace.record(tyme, 'reset', sender.conn, stream.link.from, stream.link.to, 0);
     this.#send(parcel(ParcelKind.rst, stream.link, sender.conn, sender, peer, stream, 0, null), tyme);
-  }
-
-  /** @internal Forgets an endpoint that closed for good (a removed remoter, a closed client). */
-  forget(endpoint: SimEndpoint): void {
-    this.#hosts.get(endpoint.host)?.endpoints.delete(endpoint);
   }
 
   // ----------------------------------------------------------------- inside
@@ -456,48 +458,48 @@ export class SimNet extends Tymee {
         return;
       case ParcelKind.synack:
         if (to === null || to.conn !== parcel.conn) return;
-        if (to.awaitingConnect) {
+        if (to.end.awaitingConnect) {
           this.trace.record(tyme, 'connected', parcel.conn, link.from, link.to, 0);
-          to.deliverConnected({ host: to.host, port: to.localPort }, { host: link.from.name, port: parcel.port });
+          to.end.deliverConnected({ host: to.end.host, port: to.localPort }, { host: link.from.name, port: parcel.port });
         } else {
           // Nobody waits for this connect any more (timed out, closed, crashed): the kernel answers with a reset.
           this.trace.record(tyme, 'drop', parcel.conn, link.from, link.to, 0, 'connected');
-          if (link.to.up) this.transmitReset(to);
+          if (link.to.up) this.#transmitReset(to);
         }
         return;
       case ParcelKind.refuse:
         if (to !== null && to.conn === parcel.conn) {
           this.trace.record(tyme, 'refuse', parcel.conn, link.from, link.to, parcel.port);
-          to.deliverFailure(netError('ECONNREFUSED', 'connect', `${link.from.name}:${parcel.port}`));
+          to.end.deliverFailure(netError('ECONNREFUSED', 'connect', `${link.from.name}:${parcel.port}`));
         }
         return;
       case ParcelKind.data: {
         const bytes = parcel.bytes!;
         if (to === null || to.conn !== parcel.conn) return;
-        if (!to.accepting || !link.to.up) {
+        if (!to.end.accepting || !link.to.up) {
           to.incoming -= bytes.length;
           this.trace.record(tyme, 'drop', parcel.conn, link.from, link.to, bytes.length);
           // Bytes for a closed socket: the kernel answers with a reset.
-          if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.accepting) this.transmitReset(to);
+          if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.end.accepting) this.#transmitReset(to);
           return;
         }
         this.stats.delivered += 1;
         this.stats.bytesDelivered += bytes.length;
         this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, bytes.length, '', bytes);
-        to.deliverData(bytes);
+        to.end.deliverData(bytes);
         return;
       }
       case ParcelKind.fin:
-        if (to !== null && to.conn === parcel.conn && to.accepting) {
+        if (to !== null && to.conn === parcel.conn && to.end.accepting) {
           this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, 0, 'fin');
-          to.deliverFin();
+          to.end.deliverFin();
         }
         return;
       case ParcelKind.rst:
         if (to !== null && to.conn === parcel.conn) {
           this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, 0, 'reset');
           this.#cut(parcel.stream!, tyme);
-          to.deliverFailure(netError('ECONNRESET', 'read', 'connection reset by peer'));
+          to.end.deliverFailure(netError('ECONNRESET', 'read', 'connection reset by peer'));
         }
         return;
     }
@@ -518,8 +520,9 @@ export class SimNet extends Tymee {
       this.#send(parcel(ParcelKind.refuse, back, syn.conn, client, client, null, syn.port, null), tyme);
       return;
     }
-    const remoter = servant.acceptFrom(client, syn.port);
+    const remoter = this.#attachmentOf(servant.acceptFrom({ host: client.end.host, port: client.localPort }, syn.port));
     const [forth, home] = SimStream.pair<Parcel, Link>(syn.conn, link, back);
+    remoter.localPort = syn.port;
     remoter.conn = syn.conn;
     remoter.peer = client;
     remoter.stream = home;
@@ -559,27 +562,17 @@ export class SimNet extends Tymee {
     this.trace.record(tyme, 'fault', 0, this.#host(a), this.#host(b), 0, options.oneWay === true ? `${verb} one-way` : verb);
   }
 
-  #endpoint(connection: Connection): SimEndpoint {
-    const endpoint = connection as SimEndpoint;
-    if (endpoint.net !== this) throw new HioError('HIO_ERR_SIM', 'not a connection of this network');
-    return endpoint;
+  /** The network's record of a connection end it attached; anything else is misuse. */
+  #attachmentOf(connection: Connection | SimEnd): Attachment {
+    const attachment = this.#attachments.get(connection);
+    if (attachment === undefined) throw new HioError('HIO_ERR_SIM', 'not a connection of this network');
+    return attachment;
   }
 
   #host(name: string): Host {
     let host = this.#hosts.get(name);
     if (host === undefined) {
-      host = {
-        name,
-        id: this.#hosts.size + 1,
-        up: true,
-        listeners: new Map(),
-        suspended: [],
-        nextListenPort: 40000,
-        nextClientPort: 49152,
-        refuseAll: false,
-        refused: new Set(),
-        endpoints: new Set(),
-      };
+      host = makeHost(name, this.#hosts.size + 1);
       this.#hosts.set(name, host);
     }
     return host;
@@ -589,15 +582,9 @@ export class SimNet extends Tymee {
     const key = `${from.id}>${to.id}`;
     let link = this.#links.get(key);
     if (link === undefined) {
-      link = { from, to, busyUntil: 0, held: false, cut: false, parked: [] };
+      link = makeLink(from, to);
       this.#links.set(key, link);
     }
     return link;
   }
 }
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new HioError('HIO_ERR_INVALID_OPTION', `SimNet: ${name} must be a positive integer, got ${value}`);
-  return value;
-}
-

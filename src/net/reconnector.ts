@@ -5,9 +5,9 @@
  * seconds of tyme from the moment the failure was noticed, then connect
  * again, so a dead server is not hammered.
  */
-import { checkSeconds } from '../options.js';
-import { Tymer } from '../tymer.js';
-import type { Tymth } from '../tymist.js';
+import { checkSeconds } from '../core/options.js';
+import { Tymer } from '../core/tymer.js';
+import type { Tymth } from '../core/tymist.js';
 
 /** Options of a {@link Reconnector}. */
 export interface ReconnectorOptions {

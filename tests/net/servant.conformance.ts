@@ -5,14 +5,14 @@
  * lets Node's event loop turn once per step, so socket I/O makes progress.
  */
 import test from 'ava';
-import type { Doist } from '../../../src/doing/doist.js';
-import type { Address } from '../../../src/core/net/address.js';
-import type { Client } from '../../../src/core/net/client.js';
-import type { Remoter } from '../../../src/core/net/connection.js';
-import type { Servant } from '../../../src/core/net/servant.js';
-import { ClientDoer } from '../../../src/doing/service-doer.js';
-import { EchoDoer } from '../../../src/testing/echo-doer.js';
-import { pattern, step, until } from '../../helpers/drive.js';
+import type { Doist } from '../../src/doing/doist.js';
+import type { Address } from '../../src/net/address.js';
+import type { Client } from '../../src/net/client.js';
+import type { Remoter } from '../../src/net/connection.js';
+import type { Servant } from '../../src/net/servant.js';
+import { ClientDoer } from '../../src/doing/service-doer.js';
+import { EchoDoer } from '../../src/testing/echo-doer.js';
+import { pattern, step, until } from '../helpers/drive.js';
 
 export interface ServantOptions {
   readonly tymeout?: number;

@@ -18,9 +18,9 @@
  *   without traffic (never when `tymeout` is 0); while queued bytes wait for
  *   the peer to take them, the longer `sendTymeout` applies instead.
  */
-import type { ByteQueue } from '../byte-queue.js';
-import type { Tymer } from '../tymer.js';
-import type { Tymth } from '../tymist.js';
+import type { ByteQueue } from '../core/byte-queue.js';
+import type { Tymer } from '../core/tymer.js';
+import type { Tymth } from '../core/tymist.js';
 import type { Address } from './address.js';
 import type { NetError } from './net-error.js';
 import type { WireLog } from './wire-log.js';

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { Doist } from '../../../src/doing/doist.js';
-import { ClientDoer, ServantDoer } from '../../../src/doing/service-doer.js';
-import { SimNet, type SimNetOptions } from '../../../src/core/net/sim/sim-net.js';
-import { SimServant } from '../../../src/core/net/sim/sim-servant.js';
-import { SimClient } from '../../../src/core/net/sim/sim-client.js';
-import { EchoDoer } from '../../../src/testing/echo-doer.js';
-import { HioError } from '../../../src/core/errors.js';
-import type { Servant } from '../../../src/core/net/servant.js';
+import { Doist } from '../../src/doing/doist.js';
+import { ClientDoer, ServantDoer } from '../../src/doing/service-doer.js';
+import { SimNet, type SimNetOptions } from '../../src/net/sim/sim-net.js';
+import { SimServant } from '../../src/net/sim/sim-servant.js';
+import { SimClient } from '../../src/net/sim/sim-client.js';
+import { EchoDoer } from '../../src/testing/echo-doer.js';
+import { HioError } from '../../src/core/errors.js';
+import type { Servant } from '../../src/net/servant.js';
 
 interface World {
   readonly doist: Doist;

@@ -7,16 +7,16 @@
 import { formatAddress } from '../address.js';
 import type { Remoter } from '../connection.js';
 import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
-import type { SimNet } from './sim-net.js';
+import type { SimFabric } from './sim-fabric.js';
 
 /** An accepted simulated connection. */
 export class SimRemoter extends SimEndpoint implements Remoter {
   readonly remoteKey: string;
   readonly #notify: (remoter: SimRemoter) => void;
 
-  /** Made by the network when a connect reaches a listening servant. */
+  /** Made by its servant when the network hands it a connect ({@link SimListener.acceptFrom}). */
   constructor(
-    net: SimNet,
+    net: SimFabric,
     host: string,
     localPort: number,
     remote: { readonly host: string; readonly port: number },
@@ -25,7 +25,6 @@ export class SimRemoter extends SimEndpoint implements Remoter {
   ) {
     super(net, host, options);
     this.#notify = notify;
-    this.localPort = localPort;
     this.establish({ host, port: localPort }, remote);
     this.remoteKey = formatAddress(remote);
   }
@@ -40,6 +39,6 @@ export class SimRemoter extends SimEndpoint implements Remoter {
 
   override close(): void {
     super.close();
-    this.net.forget(this);
+    this.detach();
   }
 }

@@ -2,43 +2,39 @@
  * @module
  * One end of a simulated connection, with the same {@link Connection}
  * surface as a socket: the base of {@link SimRemoter} and {@link SimClient}.
- * The {@link SimNet} delivers parcels into it (bytes, half-close, reset) as
- * recorded facts; its service passes consume them exactly as the socket
- * backend consumes socket events.
+ * The network delivers into it (bytes, half-close, reset) through the
+ * {@link SimEnd} contract, as recorded facts; its service passes consume
+ * them exactly as the socket backend consumes socket events. It reaches the
+ * network only through the {@link SimFabric} it was made on and the
+ * {@link SimWire} the fabric attached it with.
  *
  * Flow control: the bytes in flight toward an endpoint plus those waiting in
  * its inbox may not exceed the network's receive window. An endpoint moves
  * inbox bytes into rxQueue only while rxQueue is below its high-water mark,
  * so a reader that does not consume stalls its writer, as a full socket
- * buffer does.
+ * buffer does. The network counts the window; the end tells it what its
+ * reader took ({@link SimWire.read}) and is told when its peer's window
+ * opens ({@link SimEnd.windowOpened}).
  */
-import { ByteQueue } from '../../byte-queue.js';
+import { ByteQueue } from '../../core/byte-queue.js';
 import type { Address } from '../address.js';
 import { BaseConnection, type ConnectionOptions } from '../base-connection.js';
 import type { NetError } from '../net-error.js';
-import type { SimNet } from './sim-net.js';
+import type { SimEnd, SimFabric, SimWire } from './sim-fabric.js';
 
 /** Options shared by simulated connections (the idle timer follows the network's tymth by default). */
 export type SimEndpointOptions = ConnectionOptions;
 
 /** A simulated connection end. */
-export abstract class SimEndpoint extends BaseConnection {
+export abstract class SimEndpoint extends BaseConnection implements SimEnd {
   /** The network this endpoint lives on. */
-  readonly net: SimNet;
+  readonly net: SimFabric;
   /** Name of the host this endpoint lives on. */
   readonly host: string;
-  /** @internal The connection number in the trace (a client gets a new one per connect). */
-  conn = 0;
-  /** @internal The other end, once the connection exists. */
-  peer: SimEndpoint | null = null;
-  /** @internal Bytes in flight toward this endpoint plus bytes in its inbox: what counts against the window. */
-  incoming = 0;
-  /** @internal Set when the window was full: the peer notifies when it opens. */
-  windowBlocked = false;
-  /** @internal Our port: the listening port for an accepted end, the ephemeral port for a client. */
-  localPort = 0;
-  /** @internal The network's stream for what this end sends on its current connection, once paired. */
-  stream: unknown = null;
+  /** This end's attachment to the network: how it connects, sends and opens its window. */
+  readonly #wire: SimWire;
+  /** Set when the peer's window was full: the network says when it opens. */
+  #windowBlocked = false;
   /** Delivered chunks not yet moved to rxQueue: slots [#inboxHead, #inboxCount), reused, never shrunk. */
   #inbox: Buffer[] = [];
   #inboxHead = 0;
@@ -52,11 +48,12 @@ export abstract class SimEndpoint extends BaseConnection {
   #shutdownAsked = false;
   #finSent = false;
 
-  constructor(net: SimNet, host: string, options: SimEndpointOptions) {
+  constructor(net: SimFabric, host: string, options: SimEndpointOptions) {
     const tymth = options.tymth ?? net.tymth;
     super(tymth === null ? options : { ...options, tymth });
     this.net = net;
     this.host = host;
+    this.#wire = net.attach(this);
   }
 
   /** The key used in wire log records. */
@@ -67,6 +64,14 @@ export abstract class SimEndpoint extends BaseConnection {
 
   get txPending(): number {
     return this.#tx.length;
+  }
+
+  /**
+   * This end's port: the listening port for an accepted end, the ephemeral
+   * port of a client's latest connect (0 before the first).
+   */
+  get localPort(): number {
+    return this.#wire.localPort;
   }
 
   /** True while the connection is established and not cut off. */
@@ -86,7 +91,7 @@ export abstract class SimEndpoint extends BaseConnection {
       this.#connectedFact ||
       (this.#peerEnded && !this.stateRxEnded) ||
       (this.#failure !== null && !this.stateCutoff) ||
-      (this.#connected && !this.stateCutoff && ((this.#tx.length > 0 && !this.windowBlocked) || (this.#shutdownAsked && !this.#finSent)))
+      (this.#connected && !this.stateCutoff && ((this.#tx.length > 0 && !this.#windowBlocked) || (this.#shutdownAsked && !this.#finSent)))
     );
   }
 
@@ -119,21 +124,15 @@ export abstract class SimEndpoint extends BaseConnection {
         this.#inboxCount = 0;
       }
       this.#inboxBytes -= moved;
-      this.incoming -= moved;
       if (moved > 0) {
         this.refresh();
-        // Room in our window again: let a blocked writer go on.
-        const peer = this.peer;
-        if (peer !== null && peer.windowBlocked) {
-          peer.windowBlocked = false;
-          peer.notify();
-        }
+        // Room in our window again: the network lets a blocked writer go on.
+        this.#wire.read(moved);
       }
     }
     if (this.#peerEnded && this.#inboxBytes === 0) this.stateRxEnded = true;
     if (this.#failure !== null && !this.stateCutoff) {
-      this.stateError ??= this.#failure;
-      this.stateCutoff = true;
+      this.cutOff(this.#failure);
       this.#tx.clear();
     }
     // Both directions closed: the connection is over, as a socket's 'close'.
@@ -144,22 +143,23 @@ export abstract class SimEndpoint extends BaseConnection {
     // A reset end sends nothing more, even before a receive pass takes the failure in.
     if (!this.#connected || this.stateCutoff || this.stateClosed || this.#failure !== null) return;
     let sent = false;
+    const wire = this.#wire;
     while (this.#tx.length > 0) {
-      const room = this.net.roomFor(this);
+      const room = wire.room();
       if (room <= 0) {
-        this.windowBlocked = true;
+        this.#windowBlocked = true;
         break;
       }
       const size = Math.min(room, this.net.segment, this.#tx.length);
       const bytes = this.#tx.take(size);
       if (this.wireLog !== null) this.wireLog.record('tx', this.logKey, bytes);
-      this.net.transmitData(this, bytes);
+      wire.send(bytes);
       sent = true;
     }
     if (sent) this.refresh();
     if (this.#shutdownAsked && !this.#finSent && this.#tx.length === 0) {
       this.#finSent = true;
-      this.net.transmitFin(this);
+      wire.fin(false);
       // The peer had already half-closed: both directions are now closed.
       if (this.stateRxEnded) this.stateCutoff = true;
     }
@@ -173,13 +173,15 @@ export abstract class SimEndpoint extends BaseConnection {
 
   protected release(reset: boolean): void {
     // Closing with unread bytes aborts the connection, as close(2) does.
-    if (reset || this.#inboxBytes > 0) this.net.transmitReset(this);
-    else if (!this.#finSent) this.net.transmitFin(this, true);
+    if (reset || this.#inboxBytes > 0) this.#wire.reset();
+    else if (!this.#finSent) this.#wire.fin(true);
     this.#finSent = true;
     this.#drop();
   }
 
-  /** @internal The network delivers bytes. */
+  // ------------------------------------------------- the SimEnd contract
+
+  /** For the network (the {@link SimEnd} contract): the network delivers bytes (the endpoint keeps the buffer). */
   deliverData(bytes: Buffer): void {
     if (this.#inboxCount < this.#inbox.length) this.#inbox[this.#inboxCount] = bytes;
     else this.#inbox.push(bytes);
@@ -188,13 +190,13 @@ export abstract class SimEndpoint extends BaseConnection {
     this.notify();
   }
 
-  /** @internal The network delivers the peer's half-close. */
+  /** For the network (the {@link SimEnd} contract): the network delivers the peer's half-close. */
   deliverFin(): void {
     this.#peerEnded = true;
     this.notify();
   }
 
-  /** @internal The network reports a failure (reset, refused, timed out). */
+  /** For the network (the {@link SimEnd} contract): the network reports a failure (reset, refused, timed out). */
   deliverFailure(error: NetError): void {
     if (this.stateClosed) return;
     this.#failure ??= error;
@@ -202,7 +204,7 @@ export abstract class SimEndpoint extends BaseConnection {
     this.notify();
   }
 
-  /** @internal The network completed the connection. */
+  /** For the network (the {@link SimEnd} contract): the network completed the connection. */
   deliverConnected(local: Address, remote: Address): void {
     this.stateLocal = local;
     this.stateRemote = remote;
@@ -210,39 +212,47 @@ export abstract class SimEndpoint extends BaseConnection {
     this.notify();
   }
 
-  /** @internal Marks an accepted (server-side) endpoint connected at once. */
-  establish(local: Address, remote: Address): void {
+  /** For the network (the {@link SimEnd} contract): the peer's window opened: a writer blocked on it goes on. */
+  windowOpened(): void {
+    if (!this.#windowBlocked) return;
+    this.#windowBlocked = false;
+    this.notify();
+  }
+
+  /** For the network (the {@link SimEnd} contract): true while a connect is under way with no answer yet. */
+  get awaitingConnect(): boolean {
+    return !this.#connected && !this.#connectedFact && this.#failure === null && !this.stateClosed;
+  }
+
+  /** For the network (the {@link SimEnd} contract): whether bytes arriving now would be read (else the sender is reset). */
+  get accepting(): boolean {
+    return !this.stateClosed;
+  }
+
+  /** For the network (the {@link SimEnd} contract): the host crashed; the endpoint dies with the given error. */
+  kill(error: NetError): void {
+    if (this.stateClosed) return;
+    this.stateClosed = true;
+    this.cutOff(error);
+    this.#drop();
+    this.notify();
+  }
+
+  // ------------------------------------------------ for clients and remoters
+
+  /** Marks an accepted (server-side) endpoint connected at once. */
+  protected establish(local: Address, remote: Address): void {
     this.stateLocal = local;
     this.stateRemote = remote;
     this.#connected = true;
   }
 
-  /** @internal True while a connect is under way with no answer yet. */
-  get awaitingConnect(): boolean {
-    return !this.#connected && !this.#connectedFact && this.#failure === null && !this.stateClosed;
-  }
-
-  /** @internal Whether bytes arriving now would be read (else the sender is reset). */
-  get accepting(): boolean {
-    return !this.stateClosed;
-  }
-
-  /** @internal The host crashed: the endpoint dies with the given error. */
-  kill(error: NetError): void {
-    if (this.stateClosed) return;
-    this.stateClosed = true;
-    this.stateCutoff = true;
-    this.stateError ??= error;
-    this.#drop();
-    this.notify();
-  }
-
-  /** Forgets the current connection's facts and state, keeping queued bytes (a client reconnecting). */
-  protected forget(): void {
-    this.peer = null;
-    this.stream = null;
-    this.incoming = 0;
-    this.windowBlocked = false;
+  /**
+   * Forgets the current connection's facts and state, keeping queued bytes,
+   * and connects to `address` (a client reconnecting).
+   */
+  protected connectTo(address: Address): void {
+    this.#windowBlocked = false;
     this.#clearInbox();
     this.#connectedFact = false;
     this.#peerEnded = false;
@@ -251,6 +261,12 @@ export abstract class SimEndpoint extends BaseConnection {
     this.#shutdownAsked = false;
     this.#finSent = false;
     this.clearState();
+    this.#wire.connect(address.host, address.port);
+  }
+
+  /** Tells the network this end closed for good (a removed remoter, a closed client): a crash no longer reaches it. */
+  protected detach(): void {
+    this.#wire.detach();
   }
 
   /** The failure recorded but not yet consumed by a pass. */
@@ -279,7 +295,7 @@ export abstract class SimEndpoint extends BaseConnection {
   #discardInbox(): void {
     if (this.#inboxBytes === 0) return;
     this.#peerEnded = false;
-    this.incoming -= this.#inboxBytes;
+    this.#wire.discard(this.#inboxBytes);
     this.#clearInbox();
   }
 }

@@ -112,8 +112,7 @@ export abstract class NetConnection extends BaseConnection {
     }
     if (this.#peerEnded) this.stateRxEnded = true;
     if (this.#failure !== null && !this.stateCutoff) {
-      this.stateError ??= this.#failure;
-      this.stateCutoff = true;
+      this.cutOff(this.#failure);
     }
     if (this.#socketClosed && !this.stateCutoff) this.stateCutoff = true;
     this.#resumeIfRead();

@@ -6,12 +6,13 @@
  * closed, error). {@link NetConnection} (sockets) and {@link SimEndpoint}
  * (the simulated network) extend it with how bytes actually move.
  */
-import { ByteQueue } from '../byte-queue.js';
-import { HioError } from '../errors.js';
-import { checkSeconds } from '../options.js';
-import { Tymer } from '../tymer.js';
-import type { Tymth } from '../tymist.js';
+import { ByteQueue } from '../core/byte-queue.js';
+import { HioError } from '../core/errors.js';
+import { checkSeconds } from '../core/options.js';
+import { Tymer } from '../core/tymer.js';
+import type { Tymth } from '../core/tymist.js';
 import type { Address } from './address.js';
+import { publishClose, publishError } from './channels.js';
 import type { Connection } from './connection.js';
 import { netError, type NetError } from './net-error.js';
 import type { WireLog } from './wire-log.js';
@@ -80,6 +81,7 @@ export abstract class BaseConnection implements Connection {
     if (this.stateClosed) return;
     this.stateClosed = true;
     this.stateCutoff = true;
+    publishClose(this, false);
     this.release(false);
     // Let the owner see the cut-off connection (a servant removes it).
     this.notify();
@@ -89,6 +91,7 @@ export abstract class BaseConnection implements Connection {
     if (this.stateClosed) return;
     this.stateClosed = true;
     this.stateCutoff = true;
+    publishClose(this, true);
     this.release(true);
     this.notify();
   }
@@ -171,6 +174,13 @@ export abstract class BaseConnection implements Connection {
     if (!this.stateClosed && !this.stateCutoff && !shutdown) return false;
     this.stateError ??= netError('EPIPE', 'write', 'connection closed for sending');
     return true;
+  }
+
+  /** Takes note of a failure that cut the connection off: records it (the first one wins) and publishes it. */
+  protected cutOff(error: NetError): void {
+    this.stateError ??= error;
+    this.stateCutoff = true;
+    publishError(this, error);
   }
 
   /** Clears the per-connection facts (a client reconnecting keeps its queues, not its state). */

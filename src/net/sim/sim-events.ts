@@ -6,7 +6,7 @@
  * only the out-of-order ones (jitter, faults scheduled ahead) to a heap; the
  * order is the same total order either way, (tyme, sequence).
  */
-import { MinHeap } from '../../min-heap.js';
+import { MinHeap } from '../../core/min-heap.js';
 
 /** What the queue stamps on each event: its tyme and its place in insertion order. */
 export interface Timed {

@@ -4,7 +4,7 @@
  * alike. A port of 0 asks the transport for a free port; once listening, the
  * servant reports the port it got.
  */
-import { HioError } from '../errors.js';
+import { HioError } from '../core/errors.js';
 
 /** A host (name or IP literal) and a port. */
 export interface Address {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
-import { Doist } from '../../../src/doing/doist.js';
-import { NetServant } from '../../../src/core/net/net-servant.js';
-import { NetClient } from '../../../src/core/net/net-client.js';
+import { Doist } from '../../src/doing/doist.js';
+import { NetServant } from '../../src/net/net-servant.js';
+import { NetClient } from '../../src/net/net-client.js';
 import { servantConformance, type Backend } from './servant.conformance.js';
 
 /** A port that was free a moment ago: bind port 0, read it back, close. */

@@ -8,9 +8,9 @@
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import { HioError } from '../errors.js';
-import { checkOptions } from '../options.js';
-import type { Tymth } from '../tymist.js';
+import { HioError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
+import type { Tymth } from '../core/tymist.js';
 import { checkAddress, type Address } from './address.js';
 import { BaseServant } from './base-servant.js';
 import { toNetError, type NetError } from './net-error.js';

@@ -6,18 +6,18 @@
  * survive a reconnect; a reconnectable client retries every
  * `reconnectTymeout` seconds of tyme.
  */
-import { checkOptions } from '../../options.js';
-import type { Tymth } from '../../tymist.js';
+import { checkOptions } from '../../core/options.js';
+import type { Tymth } from '../../core/tymist.js';
 import { checkAddress, formatAddress, type Address } from '../address.js';
 import type { Client } from '../client.js';
-import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
-import type { SimNet } from './sim-net.js';
 import { Reconnector } from '../reconnector.js';
+import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
+import type { SimFabric } from './sim-fabric.js';
 
 /** Options of a {@link SimClient}. */
 export interface SimClientOptions extends SimEndpointOptions {
-  /** The network to connect over. */
-  readonly net: SimNet;
+  /** The network to connect over (a {@link SimNet}). */
+  readonly net: SimFabric;
   /** Host name this client runs on (default 'client'). */
   readonly localHost?: string;
   /** Host to connect to (default 'server'). */
@@ -85,14 +85,13 @@ export class SimClient extends SimEndpoint implements Client {
 
   reopen(): void {
     if (this.#started && !this.closed) super.close();
-    this.forget();
     this.#started = true;
-    this.localPort = this.net.connect(this, this.address.host, this.address.port);
+    this.connectTo(this.address);
   }
 
   override close(): void {
     super.close();
-    this.net.forget(this);
+    this.detach();
   }
 
   serviceConnect(): boolean {

@@ -1,0 +1,42 @@
+/**
+ * The layer rules of DESIGN.md, checked by `npm test`: imports point down
+ * (core ← net, doing ← http ← testing ← cli), net and doing are siblings
+ * that never import each other, and there is no import cycle, type-only
+ * imports included.
+ */
+const layer = (from, forbidden, comment) => ({
+  name: `${from}-imports-up`,
+  comment,
+  severity: 'error',
+  from: { path: `^src/${from}/` },
+  to: { path: `^src/(${forbidden.join('|')})(/|\\.ts$)` },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'An import cycle, type-only imports included.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    layer('core', ['net', 'doing', 'http', 'testing', 'cli', 'index'], 'core knows nothing above it.'),
+    layer('net', ['doing', 'http', 'testing', 'cli', 'index'], 'net sits on core only.'),
+    layer('doing', ['net', 'http', 'testing', 'cli', 'index'], 'doing sits on core only.'),
+    layer('http', ['testing', 'cli', 'index'], 'http uses core, net and doing.'),
+    layer('testing', ['cli', 'index'], 'testing sits below the CLI.'),
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.build.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,123 @@
+/**
+ * @module
+ * The contract between the simulated network and what lives on it, in both
+ * directions, so that neither side imports the other. {@link SimFabric} is
+ * what endpoints and servants need from the network (its tyme, attaching an
+ * endpoint, listening); {@link SimWire} is one endpoint's attachment, through
+ * which it connects, sends within the receiver's window and tells the
+ * network what its reader took. {@link SimEnd} and {@link SimListener} are
+ * what the network needs in return: the facts it delivers to a connection
+ * end, and the calls it makes on a listening servant.
+ *
+ * The {@link SimNet} implements the fabric; {@link SimEndpoint} (and so
+ * {@link SimClient} and {@link SimRemoter}) implements SimEnd;
+ * {@link SimServant} implements SimListener. The network keeps its own
+ * record of each end (connection number, peer, stream, bytes in flight) and
+ * hands the end only the wire, so that record never leaves the network.
+ */
+import type { Tymth } from '../../core/tymist.js';
+import type { Address } from '../address.js';
+import type { NetError } from '../net-error.js';
+
+/** What endpoints and servants need from the simulated network. */
+export interface SimFabric {
+  /** The network's tyme closure, the default for its ends' idle timers; null when none is wound in. */
+  readonly tymth: Tymth | null;
+  /** The network's current tyme in seconds. */
+  readonly tyme: number;
+  /** Largest data parcel in bytes: an end sends its queue in pieces of at most this. */
+  readonly segment: number;
+  /**
+   * Processes every event due at the current tyme. Servants and clients call
+   * it first in each service pass: the network advances only when they run.
+   */
+  advance(): void;
+  /**
+   * Attaches a new connection end living on host `end.host` (called once,
+   * by the end's constructor) and returns the wire it uses for the rest of
+   * its life. The network delivers to `end` through {@link SimEnd}.
+   */
+  attach(end: SimEnd): SimWire;
+  /**
+   * Registers `listener` on `host:port` (port 0 picks a free port) and
+   * returns the port, or the error: EADDRINUSE for a taken port, ENETDOWN
+   * while the host is crashed.
+   */
+  listen(listener: SimListener, host: string, port: number): number | NetError;
+  /** Removes `listener` from `host:port` (and from a crashed host's listeners to restore). */
+  unlisten(listener: SimListener, host: string, port: number): void;
+}
+
+/**
+ * One end's attachment to the network, returned by {@link SimFabric.attach}.
+ * The end calls it from its own service passes and close; it carries the
+ * end's current connection (a client gets a new one on every connect).
+ */
+export interface SimWire {
+  /**
+   * The end's own port: the listening port of an accepted end, the
+   * ephemeral port of a client's latest connect (0 before the first).
+   */
+  readonly localPort: number;
+  /**
+   * Forgets the current connection and starts a connect to `host:port`.
+   * The outcome comes back later as {@link SimEnd.deliverConnected} or
+   * {@link SimEnd.deliverFailure} (ECONNREFUSED, ETIMEDOUT, ENETDOWN).
+   */
+  connect(host: string, port: number): void;
+  /** Bytes that may be sent now: the peer's free receive window (0 while not connected). */
+  room(): number;
+  /** Sends bytes to the peer (taken from the end's queue; the network keeps them). */
+  send(bytes: Buffer): void;
+  /** Sends a half-close to the peer; with `closing`, the FIN of a close. */
+  fin(closing: boolean): void;
+  /** Sends a reset to the peer; from now on nothing of the connection reaches this end. */
+  reset(): void;
+  /** The reader took `bytes` out of the end's inbox: the window opens, and a peer blocked on it is woken. */
+  read(bytes: number): void;
+  /** `bytes` in the inbox were lost with the connection: the window opens, nobody is woken. */
+  discard(bytes: number): void;
+  /** The end closed for good: its host forgets it, so a crash no longer reaches it. */
+  detach(): void;
+}
+
+/**
+ * What the network needs from one end of a connection: its host, two
+ * questions about its state, and the facts it delivers. Deliveries are
+ * recorded by the end and taken in by its next service pass.
+ */
+export interface SimEnd {
+  /** Name of the host the end lives on. */
+  readonly host: string;
+  /** True while a connect is under way with no answer yet. */
+  readonly awaitingConnect: boolean;
+  /** Whether bytes arriving now would be read (else the sender is answered with a reset). */
+  readonly accepting: boolean;
+  /** The connect completed, with the two addresses. */
+  deliverConnected(local: Address, remote: Address): void;
+  /** Bytes arrived, in order (the end keeps the buffer). */
+  deliverData(bytes: Buffer): void;
+  /** The peer half-closed. */
+  deliverFin(): void;
+  /** The connection failed: reset, refused, timed out. */
+  deliverFailure(error: NetError): void;
+  /** The end's host crashed: the end dies with `error` at once. */
+  kill(error: NetError): void;
+  /** A half-close fault: the end sends nothing more once its queue is written. */
+  shutdownSend(): void;
+  /** The peer's window opened: an end that was blocked on it sends again. */
+  windowOpened(): void;
+}
+
+/** What the network needs from a listening servant. */
+export interface SimListener {
+  /**
+   * A connect from `remote` reached the servant's `port`: the servant makes
+   * the accepted end (attached to the network) and queues it for admission.
+   */
+  acceptFrom(remote: Address, port: number): SimEnd;
+  /** The servant's host crashed: it stops listening until {@link SimListener.resume}. */
+  suspend(): void;
+  /** The servant's host restarted: it listens again on the same port. */
+  resume(): void;
+}
