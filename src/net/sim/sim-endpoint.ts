@@ -33,8 +33,6 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
   readonly host: string;
   /** This end's attachment to the network: how it connects, sends and opens its window. */
   readonly #wire: SimWire;
-  /** Set when the peer's window was full: the network says when it opens. */
-  #windowBlocked = false;
   /** Delivered chunks not yet moved to rxQueue: slots [#inboxHead, #inboxCount), reused, never shrunk. */
   #inbox: Buffer[] = [];
   #inboxHead = 0;
@@ -91,7 +89,7 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
       this.#connectedFact ||
       (this.#peerEnded && !this.stateRxEnded) ||
       (this.#failure !== null && !this.stateCutoff) ||
-      (this.#connected && !this.stateCutoff && ((this.#tx.length > 0 && !this.#windowBlocked) || (this.#shutdownAsked && !this.#finSent)))
+      (this.#connected && !this.stateCutoff && ((this.#tx.length > 0 && !this.#wire.blocked) || (this.#shutdownAsked && !this.#finSent)))
     );
   }
 
@@ -146,10 +144,8 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
     const wire = this.#wire;
     while (this.#tx.length > 0) {
       const room = wire.room();
-      if (room <= 0) {
-        this.#windowBlocked = true;
-        break;
-      }
+      // No room: the wire counts this end blocked until the peer's reader opens the window.
+      if (room <= 0) break;
       const size = Math.min(room, this.net.segment, this.#tx.length);
       const bytes = this.#tx.take(size);
       if (this.wireLog !== null) this.wireLog.record('tx', this.logKey, bytes);
@@ -212,10 +208,8 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
     this.notify();
   }
 
-  /** For the network (the {@link SimEnd} contract): the peer's window opened: a writer blocked on it goes on. */
+  /** For the network (the {@link SimEnd} contract): the peer's window opened; the bytes still queued go on in the next pass. */
   windowOpened(): void {
-    if (!this.#windowBlocked) return;
-    this.#windowBlocked = false;
     this.notify();
   }
 
@@ -252,7 +246,6 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
    * and connects to `address` (a client reconnecting).
    */
   protected connectTo(address: Address): void {
-    this.#windowBlocked = false;
     this.#clearInbox();
     this.#connectedFact = false;
     this.#peerEnded = false;

@@ -11,9 +11,10 @@
  *
  * The {@link SimNet} implements the fabric; {@link SimEndpoint} (and so
  * {@link SimClient} and {@link SimRemoter}) implements SimEnd;
- * {@link SimServant} implements SimListener. The network keeps its own
- * record of each end (connection number, peer, stream, bytes in flight) and
- * hands the end only the wire, so that record never leaves the network.
+ * {@link SimServant} implements SimListener. The network's record of each
+ * end (connection number, peer, stream, bytes in flight) is the object the
+ * end holds as its wire, but the end sees only the SimWire calls: the
+ * bookkeeping stays the network's.
  */
 import type { Tymth } from '../../core/tymist.js';
 import type { Address } from '../address.js';
@@ -60,12 +61,18 @@ export interface SimWire {
    */
   readonly localPort: number;
   /**
+   * True while the end waits for its peer's window: set when {@link SimWire.room}
+   * finds none, cleared (with {@link SimEnd.windowOpened}) when the peer's
+   * reader takes bytes, or by a new connect.
+   */
+  readonly blocked: boolean;
+  /**
    * Forgets the current connection and starts a connect to `host:port`.
    * The outcome comes back later as {@link SimEnd.deliverConnected} or
    * {@link SimEnd.deliverFailure} (ECONNREFUSED, ETIMEDOUT, ENETDOWN).
    */
   connect(host: string, port: number): void;
-  /** Bytes that may be sent now: the peer's free receive window (0 while not connected). */
+  /** Bytes that may be sent now: the peer's free receive window (0 while not connected; then the end is blocked). */
   room(): number;
   /** Sends bytes to the peer (taken from the end's queue; the network keeps them). */
   send(bytes: Buffer): void;
@@ -105,7 +112,7 @@ export interface SimEnd {
   kill(error: NetError): void;
   /** A half-close fault: the end sends nothing more once its queue is written. */
   shutdownSend(): void;
-  /** The peer's window opened: an end that was blocked on it sends again. */
+  /** The peer's window opened: the end, which was blocked on it, may send again. */
   windowOpened(): void;
 }
 

@@ -115,10 +115,12 @@ export class SimNet extends Tymee implements SimFabric {
     this.trace = new SimTrace(settings.keepTrace);
     this.#carrier = {
       window: this.window,
+      trace: this.trace,
+      stats: this.stats,
+      now: () => this.#now(),
+      post: (parcel, tyme) => this.#send(parcel, tyme),
+      cut: (stream, tyme) => this.#cut(stream, tyme),
       connect: (wire, host, port) => this.#connect(wire, host, port),
-      transmitData: (sender, bytes) => this.#transmitData(sender, bytes),
-      transmitFin: (sender, closing) => this.#transmitFin(sender, closing),
-      transmitReset: (sender) => this.#transmitReset(sender),
       detach: (wire) => {
         this.#hosts.get(wire.end.host)?.endpoints.delete(wire);
       },
@@ -258,7 +260,7 @@ export class SimNet extends Tymee implements SimFabric {
     for (const attachment of attachments) {
       const stream = attachment.stream;
       // The reset cuts the stream toward the dead end too.
-      if (attachment.peer !== null && attachment.end.accepting) this.#transmitReset(attachment);
+      if (attachment.peer !== null && attachment.end.accepting) attachment.reset();
       else if (stream !== null) this.#cut(stream.reverse, tyme);
       attachment.end.kill(netError('ECONNABORTED', 'read', 'host crashed'));
     }
@@ -284,8 +286,9 @@ export class SimNet extends Tymee implements SimFabric {
   // ------------------------------------------------------------- the fabric
 
   /**
-   * Attaches a connection end (its constructor calls this): the network
-   * keeps a record of it, which is also the wire the end is given.
+   * For the ends (the {@link SimFabric} contract): attaches a connection end
+   * (its constructor calls this). The network keeps a record of the end,
+   * which is also the wire the end is given.
    */
   attach(end: SimEnd): SimWire {
     const wire = new Wire(this.#carrier, end);
@@ -293,7 +296,7 @@ export class SimNet extends Tymee implements SimFabric {
     return wire;
   }
 
-  /** Registers a listener; returns the port, or EADDRINUSE (ENETDOWN on a crashed host). */
+  /** For the servants (the {@link SimFabric} contract): registers a listener; returns the port, or EADDRINUSE (ENETDOWN on a crashed host). */
   listen(listener: SimListener, host: string, port: number): number | NetError {
     const target = this.#host(host);
     if (!target.up) return netError('ENETDOWN', 'listen', host);
@@ -311,7 +314,7 @@ export class SimNet extends Tymee implements SimFabric {
     return port;
   }
 
-  /** Removes a listener (also from a crashed host's listeners to restore). */
+  /** For the servants (the {@link SimFabric} contract): removes a listener (also from a crashed host's listeners to restore). */
   unlisten(listener: SimListener, host: string, port: number): void {
     const target = this.#host(host);
     if (target.listeners.get(port) === listener) {
@@ -321,13 +324,14 @@ export class SimNet extends Tymee implements SimFabric {
     target.suspended = target.suspended.filter(([, suspended]) => suspended !== listener);
   }
 
-  // ------------------------------------------------------------ the wires
+  // -------------------------------------------------------- for the wires
 
   /** Starts a connect from a client's end to `targetHost:targetPort`, forgetting its previous connection. */
   #connect(client: Attachment, targetHost: string, targetPort: number): void {
     client.peer = null;
     client.stream = null;
     client.incoming = 0;
+    client.blocked = false;
     const tyme = this.#now();
     const name = client.end.host;
     const host = this.#host(name);
@@ -350,41 +354,6 @@ export class SimNet extends Tymee implements SimFabric {
         client.end.deliverFailure(netError('ETIMEDOUT', 'connect', `${targetHost}:${targetPort}`));
       }
     });
-  }
-
-  /** Sends bytes from an end to its peer (the end is connected). */
-  #transmitData(sender: Attachment, bytes: Buffer): void {
-    const tyme = this.#now();
-    const peer = sender.peer;
-    const stream = sender.stream;
-    // Catching up may have ended the connection (a scheduled reconnect): the bytes go nowhere.
-    if (peer === null || stream === null) return;
-    peer.incoming += bytes.length;
-    this.stats.sent += 1;
-    const link = stream.link;
-    this.trace.record(tyme, 'send', sender.conn, link.from, link.to, bytes.length);
-    this.#send(parcel(ParcelKind.data, link, sender.conn, sender, peer, stream, 0, bytes), tyme);
-  }
-
-  /** Sends a half-close (or, with `closing`, the FIN of a close) to the peer. */
-  #transmitFin(sender: Attachment, closing: boolean): void {
-    const tyme = this.#now();
-    const peer = sender.peer;
-    const stream = sender.stream;
-    if (peer === null || stream === null) return;
-    this.trace.record(tyme, closing ? 'close' : 'fin', sender.conn, stream.link.from, stream.link.to, 0);
-    this.#send(parcel(ParcelKind.fin, stream.link, sender.conn, sender, peer, stream, 0, null), tyme);
-  }
-
-  /** Sends a reset to the peer; from now on nothing of the connection reaches the sender. */
-  #transmitReset(sender: Attachment): void {
-    const tyme = this.#now();
-    const peer = sender.peer;
-    const stream = sender.stream;
-    if (peer === null || stream === null) return;
-    this.#cut(stream.reverse, tyme);
-    this.trace.record(tyme, 'reset', sender.conn, stream.link.from, stream.link.to, 0);
-    this.#send(parcel(ParcelKind.rst, stream.link, sender.conn, sender, peer, stream, 0, null), tyme);
   }
 
   // ----------------------------------------------------------------- inside
@@ -464,7 +433,7 @@ export class SimNet extends Tymee implements SimFabric {
         } else {
           // Nobody waits for this connect any more (timed out, closed, crashed): the kernel answers with a reset.
           this.trace.record(tyme, 'drop', parcel.conn, link.from, link.to, 0, 'connected');
-          if (link.to.up) this.#transmitReset(to);
+          if (link.to.up) to.reset();
         }
         return;
       case ParcelKind.refuse:
@@ -480,7 +449,7 @@ export class SimNet extends Tymee implements SimFabric {
           to.incoming -= bytes.length;
           this.trace.record(tyme, 'drop', parcel.conn, link.from, link.to, bytes.length);
           // Bytes for a closed socket: the kernel answers with a reset.
-          if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.end.accepting) this.#transmitReset(to);
+          if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.end.accepting) to.reset();
           return;
         }
         this.stats.delivered += 1;

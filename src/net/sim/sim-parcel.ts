@@ -9,7 +9,7 @@
  * servants themselves are known here only through the {@link SimEnd} and
  * {@link SimListener} contracts.
  */
-import type { SimEnd, SimListener } from './sim-fabric.js';
+import type { SimEnd, SimListener, SimWire } from './sim-fabric.js';
 import type { SimStream } from './sim-stream.js';
 import type { TracedHost } from './sim-trace.js';
 
@@ -46,10 +46,12 @@ export function makeHost(name: string, id: number): Host {
 /**
  * The network's record of one connection end, made when the end attaches
  * and kept for its life: a client's record carries each of its connections
- * in turn. Parcels go from one record to another; the end behind a record
- * gets the network's facts through {@link SimEnd}.
+ * in turn. It is also the end's {@link SimWire} (the network resets through
+ * it too, answering bytes for a closed end). Parcels go from one record to
+ * another; the end behind a record gets the network's facts through
+ * {@link SimEnd}.
  */
-export interface Attachment {
+export interface Attachment extends SimWire {
   readonly end: SimEnd;
   /** The connection number in the trace (a client gets a new one per connect; 0 before). */
   conn: number;
@@ -61,6 +63,8 @@ export interface Attachment {
   incoming: number;
   /** The end's port: the listening port for an accepted end, the ephemeral port of a client's connect. */
   localPort: number;
+  /** The end found the peer's window full: the peer's next read wakes it. */
+  blocked: boolean;
 }
 
 /** One direction between two hosts: its bandwidth queue, its faults, the parcels parked by them. */

@@ -103,7 +103,16 @@ export class SimTrace {
    * `payload`, given for a data delivery, is hashed into the digest (the
    * caller keeps ownership; it is only read).
    */
-  record(tyme: number, kind: SimTraceKindName, conn: number, from: TracedHost, to: TracedHost | null, bytes: number, detail = '', payload: Uint8Array | null = null): void {
+  record(
+    tyme: number,
+    kind: SimTraceKindName,
+    conn: number,
+    from: TracedHost,
+    to: TracedHost | null,
+    bytes: number,
+    detail = '',
+    payload: Uint8Array | null = null,
+  ): void {
     this.#count += 1;
     const hash = payload === null ? 0 : payloadHash(payload);
     scratch[0] = tyme;

@@ -2,42 +2,50 @@
  * @module
  * The network's record of one attached connection end, which is also the
  * {@link SimWire} handed to that end. The network keeps its bookkeeping of
- * the end in it — the connection number, the peer's record, the stream of
- * what the end sends, the bytes in flight toward it — and parcels travel
- * from one record to another. The end sees only the SimWire calls: connect,
- * send within the peer's window, tell what its reader took.
+ * the end here — the connection number, the peer's record, the stream of
+ * what the end sends, the bytes in flight toward it, whether it waits for
+ * the peer's window — and parcels travel from one record to another. The
+ * end sees only the SimWire calls: connect, send within the peer's window,
+ * half-close, reset, and tell what its reader took.
  *
- * What a wire asks of the network goes through a narrow {@link WireCarrier}
- * the network makes once, so a record needs no access to the {@link SimNet}
- * itself, and the network's operations stay private to it.
+ * What the end transmits becomes parcels here, on the end's stream. The
+ * rest — tyme, scheduling, connects, the hosts — the wire asks of its
+ * network through a narrow {@link WireCarrier} the network makes once, so a
+ * record needs no access to the {@link SimNet} itself.
  */
-import type { SimEnd, SimWire } from './sim-fabric.js';
-import type { Attachment, Stream } from './sim-parcel.js';
+import type { SimEnd } from './sim-fabric.js';
+import { parcel, ParcelKind, type Attachment, type Parcel, type Stream } from './sim-parcel.js';
+import type { SimTrace } from './sim-trace.js';
 
-/** What the wires need from their network: its window and its own operations on a record. */
+/** What the wires need from their network: its window, its record keeping, and its own operations. */
 export interface WireCarrier {
   /** Receive window in bytes: in flight plus unread. */
   readonly window: number;
+  /** The network's trace, for what the ends send. */
+  readonly trace: SimTrace;
+  /** The network's counters (the wires count data parcels sent). */
+  readonly stats: { sent: number };
+  /** The tyme to stamp what happens now (catching up with the events due before it). */
+  now(): number;
+  /** Schedules a parcel leaving at `tyme`. */
+  post(parcel: Parcel, tyme: number): void;
+  /** Marks the receiving end of a stream reset, dropping what waits in it. */
+  cut(stream: Stream, tyme: number): void;
   /** Starts a connect from `wire`'s end to `host:port`, forgetting its previous connection. */
   connect(wire: Attachment, host: string, port: number): void;
-  /** Sends bytes from `sender`'s end to its peer. */
-  transmitData(sender: Attachment, bytes: Buffer): void;
-  /** Sends a half-close, or with `closing` the FIN of a close, to the peer. */
-  transmitFin(sender: Attachment, closing: boolean): void;
-  /** Sends a reset to the peer. */
-  transmitReset(sender: Attachment): void;
   /** Forgets `wire` on its host: a crash no longer reaches it. */
   detach(wire: Attachment): void;
 }
 
 /** One attached end's record and wire; see the module note. */
-export class Wire implements Attachment, SimWire {
+export class Wire implements Attachment {
   readonly end: SimEnd;
   conn = 0;
   peer: Attachment | null = null;
   stream: Stream | null = null;
   incoming = 0;
   localPort = 0;
+  blocked = false;
   readonly #carrier: WireCarrier;
 
   /** Made by the network when `end` attaches. */
@@ -52,25 +60,55 @@ export class Wire implements Attachment, SimWire {
 
   room(): number {
     const peer = this.peer;
-    return peer === null ? 0 : this.#carrier.window - peer.incoming;
+    const room = peer === null ? 0 : this.#carrier.window - peer.incoming;
+    // The end waits until the peer's reader opens the window (read below).
+    if (room <= 0) this.blocked = true;
+    return room;
   }
 
   send(bytes: Buffer): void {
-    this.#carrier.transmitData(this, bytes);
+    const carrier = this.#carrier;
+    const tyme = carrier.now();
+    const peer = this.peer;
+    const stream = this.stream;
+    // Catching up may have ended the connection (a scheduled reconnect): the bytes go nowhere.
+    if (peer === null || stream === null) return;
+    peer.incoming += bytes.length;
+    carrier.stats.sent += 1;
+    const link = stream.link;
+    carrier.trace.record(tyme, 'send', this.conn, link.from, link.to, bytes.length);
+    carrier.post(parcel(ParcelKind.data, link, this.conn, this, peer, stream, 0, bytes), tyme);
   }
 
   fin(closing: boolean): void {
-    this.#carrier.transmitFin(this, closing);
+    const carrier = this.#carrier;
+    const tyme = carrier.now();
+    const peer = this.peer;
+    const stream = this.stream;
+    if (peer === null || stream === null) return;
+    carrier.trace.record(tyme, closing ? 'close' : 'fin', this.conn, stream.link.from, stream.link.to, 0);
+    carrier.post(parcel(ParcelKind.fin, stream.link, this.conn, this, peer, stream, 0, null), tyme);
   }
 
   reset(): void {
-    this.#carrier.transmitReset(this);
+    const carrier = this.#carrier;
+    const tyme = carrier.now();
+    const peer = this.peer;
+    const stream = this.stream;
+    if (peer === null || stream === null) return;
+    carrier.cut(stream.reverse, tyme);
+    carrier.trace.record(tyme, 'reset', this.conn, stream.link.from, stream.link.to, 0);
+    carrier.post(parcel(ParcelKind.rst, stream.link, this.conn, this, peer, stream, 0, null), tyme);
   }
 
   read(bytes: number): void {
     this.incoming -= bytes;
     // Room in this end's window again: a writer blocked on it goes on.
-    this.peer?.end.windowOpened();
+    const peer = this.peer;
+    if (peer !== null && peer.blocked) {
+      peer.blocked = false;
+      peer.end.windowOpened();
+    }
   }
 
   discard(bytes: number): void {
