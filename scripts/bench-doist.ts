@@ -37,7 +37,9 @@ function deedRate(label: string, make: () => Doer | ReturnType<typeof doify>): v
   doist.do(doers, { limit: recurs });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const runs = doerCount * recurs;
-  console.log(`${label}: ${(runs / seconds / 1e6).toFixed(2)} M deed runs/s (${doerCount} doers x ${recurs} recurs in ${seconds.toFixed(3)} s, enter and exit included)`);
+  console.log(
+    `${label}: ${(runs / seconds / 1e6).toFixed(2)} M deed runs/s (${doerCount} doers x ${recurs} recurs in ${seconds.toFixed(3)} s, enter and exit included)`,
+  );
 }
 
 async function recurCost(): Promise<void> {
@@ -52,17 +54,22 @@ async function recurCost(): Promise<void> {
   started = process.hrtime.bigint();
   await doist.run([doer], { limit: count });
   const runNs = Number(process.hrtime.bigint() - started) / count;
-  console.log(`recur cost, 1 doer: do() ${(doNs / 1000).toFixed(3)} µs, run() virtual ${(runNs / 1000).toFixed(3)} µs; run() overhead ${((runNs - doNs) / 1000).toFixed(3)} µs per recur`);
+  console.log(
+    `recur cost, 1 doer: do() ${(doNs / 1000).toFixed(3)} µs, run() virtual ${(runNs / 1000).toFixed(3)} µs; run() overhead ${((runNs - doNs) / 1000).toFixed(3)} µs per recur`,
+  );
 }
 
 async function realIdle(): Promise<void> {
   let runs = 0;
-  const doer = doify(function* ticker(): Dog {
-    for (;;) {
-      yield 1;
-      runs += 1;
-    }
-  }, { tock: 1 });
+  const doer = doify(
+    function* ticker(): Dog {
+      for (;;) {
+        yield 1;
+        runs += 1;
+      }
+    },
+    { tock: 1 },
+  );
   const doist = new Doist({ real: true });
   const controller = new AbortController();
   const wallStart = process.hrtime.bigint();
@@ -72,21 +79,26 @@ async function realIdle(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   const wall = Number(process.hrtime.bigint() - wallStart) / 1e9;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(`real idle, 1 doer at tock 1.0 for ${wall.toFixed(2)} s: ${runs} runs, CPU ${(cpuSeconds * 1000).toFixed(1)} ms = ${((cpuSeconds / wall) * 100).toFixed(3)} % of wall time`);
+  console.log(
+    `real idle, 1 doer at tock 1.0 for ${wall.toFixed(2)} s: ${runs} runs, CPU ${(cpuSeconds * 1000).toFixed(1)} ms = ${((cpuSeconds / wall) * 100).toFixed(3)} % of wall time`,
+  );
 }
 
 async function wakeLatency(): Promise<void> {
   const delays: number[] = [];
   let wokenAt = -1;
-  const doer = doify(function* waker(): Dog {
-    for (;;) {
-      yield 1;
-      if (wokenAt >= 0) {
-        delays.push(realClock.now() - wokenAt);
-        wokenAt = -1;
+  const doer = doify(
+    function* waker(): Dog {
+      for (;;) {
+        yield 1;
+        if (wokenAt >= 0) {
+          delays.push(realClock.now() - wokenAt);
+          wokenAt = -1;
+        }
       }
-    }
-  }, { tock: 1 });
+    },
+    { tock: 1 },
+  );
   const doist = new Doist({ real: true });
   const controller = new AbortController();
   let sent = 0;
@@ -99,7 +111,7 @@ async function wakeLatency(): Promise<void> {
     sent += 1;
     // Arm the next wake first: arming a timer costs tens of µs and is not
     // part of the path being measured.
-    setTimeout(fire, 5 + (sent * 7) % 20);
+    setTimeout(fire, 5 + ((sent * 7) % 20));
     wokenAt = realClock.now();
     doer.wake();
   };

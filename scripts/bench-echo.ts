@@ -109,7 +109,11 @@ function cpuSeconds(pid: number): number {
 
 /** Whole-machine CPU ticks from /proc/stat: busy (user, nice, system, irq, softirq), steal, and total. */
 function machineTicks(): { busy: number; steal: number; total: number } {
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
   const busy = user + nice + system + irq + softirq;
   return { busy, steal, total: busy + idle + iowait + steal };
 }
@@ -209,9 +213,13 @@ async function generate(): Promise<void> {
   const idleConnections = option('idle-connections', 1000);
   const idleSeconds = option('idle-seconds', 5);
   if (hasTaskset) spawnSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  console.log(`node ${process.version}, ${process.arch}; CLK_TCK ${clockTicks}; ${hasTaskset ? 'servers on cpu 1, generator on cpu 0' : 'taskset not available: nothing pinned'}`);
+  console.log(
+    `node ${process.version}, ${process.arch}; CLK_TCK ${clockTicks}; ${hasTaskset ? 'servers on cpu 1, generator on cpu 0' : 'taskset not available: nothing pinned'}`,
+  );
   console.log(`generator: ${hasTaskset ? 'taskset -a -cp 0 <own pid>; ' : ''}${process.execPath} ${process.argv.slice(1).join(' ')}`);
-  console.log(`load: ${connections} connections x ${CHUNK}-byte writes, at most ${window} bytes unanswered each; ${warmup} s warm-up + ${seconds} s measured per round`);
+  console.log(
+    `load: ${connections} connections x ${CHUNK}-byte writes, at most ${window} bytes unanswered each; ${warmup} s warm-up + ${seconds} s measured per round`,
+  );
 
   const servers = [await startServer('hio'), await startServer('plain')];
   for (const server of servers) console.log(`server ${server.kind}: ${server.command}  (pid ${server.child.pid}, port ${server.port})`);

@@ -125,7 +125,8 @@ function checkHello(server: Server): Promise<number> {
       if (received.length < total) return;
       socket.destroy();
       const body = received.subarray(headEnd + 4, total).toString();
-      if (!head.startsWith('HTTP/1.1 200 ') || body !== 'Hello, World!') reject(new Error(`${server.name}: GET / answered ${JSON.stringify(head + '\r\n\r\n' + body)}`));
+      if (!head.startsWith('HTTP/1.1 200 ') || body !== 'Hello, World!')
+        reject(new Error(`${server.name}: GET / answered ${JSON.stringify(head + '\r\n\r\n' + body)}`));
       else resolve(total);
     });
     socket.once('error', reject);
@@ -266,11 +267,18 @@ async function main(): Promise<void> {
   const lua = join(scratch, 'pipeline.lua');
   writeFileSync(lua, pipelineScript(depth));
   const keepAlive: Scenario = { name: 'keep-alive', args: [] };
-  const scenarios: readonly Scenario[] = [keepAlive, { name: `pipelined x${depth}`, args: ['-s', lua] }, { name: 'Connection: close', args: ['-H', 'Connection: close'] }];
+  const scenarios: readonly Scenario[] = [
+    keepAlive,
+    { name: `pipelined x${depth}`, args: ['-s', lua] },
+    { name: 'Connection: close', args: ['-H', 'Connection: close'] },
+  ];
 
   console.log(`node ${process.version}, ${process.arch}; ${(wrkVersion.stdout + wrkVersion.stderr).split('\n')[0]!.trim()}`);
   console.log(pinned ? 'wrk on cpu 0, servers on cpu 1 (taskset)' : 'taskset or a second cpu not available: nothing pinned');
-  for (const scenario of scenarios) console.log(`${scenario.name.padEnd(18)}: ${pinned ? 'taskset -c 0 ' : ''}wrk ${wrkArgs(scenario, conns, duration, 0).map(quoted).join(' ').replace(':0/', ':PORT/')}`);
+  for (const scenario of scenarios)
+    console.log(
+      `${scenario.name.padEnd(18)}: ${pinned ? 'taskset -c 0 ' : ''}wrk ${wrkArgs(scenario, conns, duration, 0).map(quoted).join(' ').replace(':0/', ':PORT/')}`,
+    );
 
   const servers = [
     await startBenchServer('hio', [HIO_CLI, 'bench'], 'node dist/cli.js bench'),
@@ -315,7 +323,9 @@ async function main(): Promise<void> {
       `${hio.reduce((sum, run) => sum + run.errors, 0)}/${node.reduce((sum, run) => sum + run.errors, 0)}`,
     ]);
   }
-  console.log(`\nmedians over ${rounds} round${rounds === 1 ? '' : 's'} (wrk -t1 -c${conns} -d${duration}s); hio/node:http is the median of the per-round ratios`);
+  console.log(
+    `\nmedians over ${rounds} round${rounds === 1 ? '' : 's'} (wrk -t1 -c${conns} -d${duration}s); hio/node:http is the median of the per-round ratios`,
+  );
   console.log(table(rows));
 }
 

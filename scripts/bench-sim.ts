@@ -44,7 +44,11 @@ type Mode = 'ping-pong' | 'streaming';
 /** Whole-machine [busy, steal, total] CPU ticks from /proc/stat (zeros where there is none). */
 function machineTicks(): [number, number, number] {
   try {
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
     const busy = user + nice + system + irq + softirq;
     return [busy, steal, busy + idle + iowait + steal];
   } catch {
@@ -167,15 +171,21 @@ function run(mode: Mode): void {
   const cpu = (usage.user + usage.system) / 1e6;
   const [busy, steal, ticks] = machineTicks().map((value, i) => value - meter.startMachine[i]!) as [number, number, number];
   const other = Math.max(0, (busy / ticks) * availableParallelism() - cpu / wall) || 0;
-  console.log(`${mode}: ${clientCount} clients x ${size}-byte messages, ${meter.passes} measured passes (of ${passes}) in ${seconds.toFixed(3)} s wall (${total.toFixed(3)} s with connects, enter and exit)`);
+  console.log(
+    `${mode}: ${clientCount} clients x ${size}-byte messages, ${meter.passes} measured passes (of ${passes}) in ${seconds.toFixed(3)} s wall (${total.toFixed(3)} s with connects, enter and exit)`,
+  );
   console.log(
     `  ${(rate / 1e6).toFixed(3)} M deliveries/s, ${(bytes / seconds / 1e6).toFixed(2)} MB/s payload; ${(delivered / meter.passes).toFixed(0)} deliveries and ${((seconds / meter.passes) * 1e6).toFixed(0)} µs per pass, ${((seconds / delivered) * 1e9).toFixed(0)} ns per delivery`,
   );
   console.log(
     `  goal >= ${(GOAL / 1e6).toFixed(1)} M deliveries/s: ${rate >= GOAL ? 'met' : `not met (${(rate / GOAL).toFixed(3)} of it)`}; totals: ${net.stats.delivered} delivered, ${net.stats.bytesDelivered} bytes, ${sent} messages sent, ${read} echo bytes read, ${echo.echoed} echoed`,
   );
-  console.log(`  machine: this process ${cpu.toFixed(3)} s CPU in ${wall.toFixed(3)} s; other processes ${(other * 100).toFixed(0)} % of a core; steal ${((steal / ticks || 0) * 100).toFixed(0)} % of machine time`);
-  console.log(`  trace: ${net.trace.count} events, digest ${net.trace.digest()}, tyme ${doist.tyme.toFixed(3)} s (measured from ${meter.startTyme.toFixed(3)} s)`);
+  console.log(
+    `  machine: this process ${cpu.toFixed(3)} s CPU in ${wall.toFixed(3)} s; other processes ${(other * 100).toFixed(0)} % of a core; steal ${((steal / ticks || 0) * 100).toFixed(0)} % of machine time`,
+  );
+  console.log(
+    `  trace: ${net.trace.count} events, digest ${net.trace.digest()}, tyme ${doist.tyme.toFixed(3)} s (measured from ${meter.startTyme.toFixed(3)} s)`,
+  );
 }
 
 console.log(`node ${process.version}, ${process.arch}; command: ${process.execPath} ${process.argv.slice(1).join(' ')}`);

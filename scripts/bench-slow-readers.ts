@@ -245,7 +245,11 @@ async function keepAliveDownload(server: Server, settings: Settings): Promise<Do
   const started = now();
   const reader = new ThrottledReader(socket, settings.downloadRate, 50, (chunk) => framer.feed(chunk));
   void pipeline(socket, settings.downloadRequests, body);
-  const finished = await until(() => framer.complete >= settings.downloadRequests || reader.over || framer.problem !== null, settings.downloadTimeout * 1000, 100);
+  const finished = await until(
+    () => framer.complete >= settings.downloadRequests || reader.over || framer.problem !== null,
+    settings.downloadTimeout * 1000,
+    100,
+  );
   const elapsedMs = now() - started;
   reader.stop();
   socket.destroy();
@@ -328,7 +332,13 @@ const row = (...cells: string[]): number => rows.push(cells);
 
 function printTable(): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => (cells[column] ?? '').length)));
-  for (const cells of rows) console.log(cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  for (const cells of rows)
+    console.log(
+      cells
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** The details of a check-1 result: RSS before, at most and after, traffic, and the server's state afterwards. */
@@ -346,7 +356,8 @@ function closedTimes(memory: Memory): string {
 }
 
 function downloadCell(result: Download): string {
-  const ended = result.ending === 'open' ? (result.timedOut ? 'timed out, still open' : 'open') : `ended by ${result.ending} at ${(result.endedAt / 1000).toFixed(1)} s`;
+  const ended =
+    result.ending === 'open' ? (result.timedOut ? 'timed out, still open' : 'open') : `ended by ${result.ending} at ${(result.endedAt / 1000).toFixed(1)} s`;
   return `${result.framer.describe(result.expected)} in ${(result.elapsedMs / 1000).toFixed(1)} s; read ${result.received} B; ${ended}`;
 }
 
@@ -409,7 +420,9 @@ async function main(): Promise<void> {
   const nodeCommand = textOption('node', 'node build/scripts/slow-servers/node-echo.js');
   const hioBigCommand = textOption(
     'hio-big',
-    settings.bigRequest === 'echo' && cliHasBodyLimit ? `${hioCommand} --max-body-bytes ${settings.bigMb * 1e6 + 10e6}` : 'node build/scripts/slow-servers/big-steward.js',
+    settings.bigRequest === 'echo' && cliHasBodyLimit
+      ? `${hioCommand} --max-body-bytes ${settings.bigMb * 1e6 + 10e6}`
+      : 'node build/scripts/slow-servers/big-steward.js',
   );
   const curl = option('curl', 1) === 1 && spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -424,12 +437,17 @@ async function main(): Promise<void> {
         `RSS sampled every ${settings.sampleMs} ms for ${settings.seconds} s (one server at a time)`,
     );
     const results: Memory[] = [];
-    for (const [name, command] of [['hio-ts', hioCommand], ['node:http', nodeCommand]] as const) {
+    for (const [name, command] of [
+      ['hio-ts', hioCommand],
+      ['node:http', nodeCommand],
+    ] as const) {
       const server = await startCommand(name, command);
       try {
         const memory = await slowReaderMemory(server, settings);
         results.push(memory);
-        console.log(`   ${name.padEnd(9)} (pid ${server.child.pid}, port ${server.port}): RSS +${mib(memory.max - memory.before)}; ${memoryDetails(memory, settings)}`);
+        console.log(
+          `   ${name.padEnd(9)} (pid ${server.child.pid}, port ${server.port}): RSS +${mib(memory.max - memory.before)}; ${memoryDetails(memory, settings)}`,
+        );
       } finally {
         await stopServer(server);
       }
@@ -439,7 +457,8 @@ async function main(): Promise<void> {
     row(`1 RSS growth, ${settings.connections} slow readers`, `+${mib(hioGrowth)}`, `+${mib(plainGrowth)}`, (hioGrowth / plainGrowth).toFixed(2));
     const alive = (memory: Memory): string => memory.exited ?? (memory.answeredMs === null ? 'NOT answering' : 'alive');
     row('  server afterwards', alive(hio), alive(plain), '');
-    const verdict = hioGrowth <= plainGrowth ? (hioGrowth < 64 * KiB ? 'met (<= node:http, < 64 MiB)' : 'half met (<= node:http, not < 64 MiB)') : 'NOT met (> node:http)';
+    const verdict =
+      hioGrowth <= plainGrowth ? (hioGrowth < 64 * KiB ? 'met (<= node:http, < 64 MiB)' : 'half met (<= node:http, not < 64 MiB)') : 'NOT met (> node:http)';
     row('  goal: <= node:http, aim < 64 MiB', verdict, '', '');
   }
 
@@ -451,8 +470,17 @@ async function main(): Promise<void> {
     const servers = [await startCommand('hio-ts', hioCommand), await startCommand('node:http', nodeCommand)] as const;
     try {
       const [hio, plain] = await Promise.all([keepAliveDownload(servers[0], settings), keepAliveDownload(servers[1], settings)]);
-      for (const [server, result] of [[servers[0], hio], [servers[1], plain]] as const) console.log(`   ${server.name.padEnd(9)}: ${downloadCell(result)}`);
-      row(`2 keep-alive ${settings.downloadRequests} x ${mb(settings.bodyBytes)} @ ${rate(settings.downloadRate)}`, summary(hio), summary(plain), timeRatio(completeSeconds(hio), completeSeconds(plain)));
+      for (const [server, result] of [
+        [servers[0], hio],
+        [servers[1], plain],
+      ] as const)
+        console.log(`   ${server.name.padEnd(9)}: ${downloadCell(result)}`);
+      row(
+        `2 keep-alive ${settings.downloadRequests} x ${mb(settings.bodyBytes)} @ ${rate(settings.downloadRate)}`,
+        summary(hio),
+        summary(plain),
+        timeRatio(completeSeconds(hio), completeSeconds(plain)),
+      );
     } finally {
       await Promise.all(servers.map(stopServer));
     }
@@ -465,14 +493,33 @@ async function main(): Promise<void> {
     const servers = [await startCommand('hio-ts', hioBigCommand), await startCommand('node:http', nodeCommand)] as const;
     try {
       const [hio, plain] = await Promise.all([closeDownload(servers[0], settings), closeDownload(servers[1], settings)]);
-      for (const [server, result] of [[servers[0], hio], [servers[1], plain]] as const) console.log(`   ${server.name.padEnd(9)} socket: ${downloadCell(result)}`);
-      row(`3 close ${settings.bigMb} MB @ ${rate(settings.bigRate)}, socket`, summary(hio), summary(plain), timeRatio(completeSeconds(hio), completeSeconds(plain)));
+      for (const [server, result] of [
+        [servers[0], hio],
+        [servers[1], plain],
+      ] as const)
+        console.log(`   ${server.name.padEnd(9)} socket: ${downloadCell(result)}`);
+      row(
+        `3 close ${settings.bigMb} MB @ ${rate(settings.bigRate)}, socket`,
+        summary(hio),
+        summary(plain),
+        timeRatio(completeSeconds(hio), completeSeconds(plain)),
+      );
       if (curl) {
         const [hioCurl, plainCurl] = await Promise.all([curlDownload(servers[0], settings), curlDownload(servers[1], settings)]);
-        for (const [server, result] of [[servers[0], hioCurl], [servers[1], plainCurl]] as const) console.log(`   ${server.name.padEnd(9)} curl:   ${curlCell(result)}`);
+        for (const [server, result] of [
+          [servers[0], hioCurl],
+          [servers[1], plainCurl],
+        ] as const)
+          console.log(`   ${server.name.padEnd(9)} curl:   ${curlCell(result)}`);
         // curl has one --limit-rate for both directions: its times include a throttled upload.
-        if (settings.bigRequest === 'echo') console.log(`   (curl's --limit-rate throttles its ${settings.bigMb} MB upload too; --big-request=big avoids the upload)`);
-        row(`3 close ${settings.bigMb} MB @ ${rate(settings.bigRate)}, curl`, curlSummary(hioCurl), curlSummary(plainCurl), timeRatio(curlSeconds(hioCurl), curlSeconds(plainCurl)));
+        if (settings.bigRequest === 'echo')
+          console.log(`   (curl's --limit-rate throttles its ${settings.bigMb} MB upload too; --big-request=big avoids the upload)`);
+        row(
+          `3 close ${settings.bigMb} MB @ ${rate(settings.bigRate)}, curl`,
+          curlSummary(hioCurl),
+          curlSummary(plainCurl),
+          timeRatio(curlSeconds(hioCurl), curlSeconds(plainCurl)),
+        );
       } else {
         console.log('   curl: not installed (or --curl=0): skipped');
       }

@@ -153,7 +153,11 @@ export async function stopServer(server: Server): Promise<void> {
   const child = server.child;
   if (exitDescription(child) !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  for (const [signal, ms] of [['SIGTERM', server.drainMs], ['SIGTERM', 2000], ['SIGKILL', 5000]] as const) {
+  for (const [signal, ms] of [
+    ['SIGTERM', server.drainMs],
+    ['SIGTERM', 2000],
+    ['SIGKILL', 5000],
+  ] as const) {
     child.kill(signal);
     try {
       await within(exited, ms, `${server.name} exiting on ${signal}`);

@@ -84,7 +84,11 @@ class Hio {
     delete inherited['HOST'];
     // Children write no coverage (Node passes NODE_V8_COVERAGE on unless it is set): their counts would be merged with the test run's.
     inherited['NODE_V8_COVERAGE'] = '';
-    this.child = spawn(process.execPath, ['--import=tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import=tsx', 'src/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
       this.stdout += text;
       this.#watch.poke();
@@ -94,12 +98,21 @@ class Hio {
       this.#watch.poke();
     });
     // 'close' comes after the exit and after both pipes are read to the end.
-    this.closed = once(this.child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stdout: this.stdout, stderr: this.stderr }));
+    this.closed = once(this.child, 'close').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+      stdout: this.stdout,
+      stderr: this.stderr,
+    }));
   }
 
   /** Resolves with the first match of `pattern` in stdout or stderr. */
   output(stream: 'stdout' | 'stderr', pattern: RegExp, ms = WAIT_MS): Promise<RegExpExecArray> {
-    return this.#watch.until(() => pattern.exec(this[stream]) ?? undefined, ms, () => `${pattern} on ${stream}; stdout ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)}`);
+    return this.#watch.until(
+      () => pattern.exec(this[stream]) ?? undefined,
+      ms,
+      () => `${pattern} on ${stream}; stdout ${JSON.stringify(this.stdout)}, stderr ${JSON.stringify(this.stderr)}`,
+    );
   }
 
   /** The port from the listening line. */
@@ -186,17 +199,35 @@ class Client {
 
   /** Resolves once `count` responses arrived. */
   responses(count: number): Promise<void> {
-    return this.#watch.until(() => (this.reader.responses.length >= count ? true : undefined), WAIT_MS, () => `${count} responses; got ${JSON.stringify(this.received)}`).then(() => {});
+    return this.#watch
+      .until(
+        () => (this.reader.responses.length >= count ? true : undefined),
+        WAIT_MS,
+        () => `${count} responses; got ${JSON.stringify(this.received)}`,
+      )
+      .then(() => {});
   }
 
   /** Resolves once `text` was received. */
   seen(text: string): Promise<void> {
-    return this.#watch.until(() => (this.received.includes(text) ? true : undefined), WAIT_MS, () => `${JSON.stringify(text)}; got ${JSON.stringify(this.received)}`).then(() => {});
+    return this.#watch
+      .until(
+        () => (this.received.includes(text) ? true : undefined),
+        WAIT_MS,
+        () => `${JSON.stringify(text)}; got ${JSON.stringify(this.received)}`,
+      )
+      .then(() => {});
   }
 
   /** Resolves once the server closed the connection, failing after `ms`. */
   closedByServer(ms = WAIT_MS): Promise<void> {
-    return this.#watch.until(() => (this.ended ? true : undefined), ms, () => 'the server to close the connection').then(() => {});
+    return this.#watch
+      .until(
+        () => (this.ended ? true : undefined),
+        ms,
+        () => 'the server to close the connection',
+      )
+      .then(() => {});
   }
 
   destroy(): void {
@@ -243,7 +274,24 @@ test('parseCommandLine serves echo on 127.0.0.1:8080 with the defaults when give
 
 test('parseCommandLine maps each flag to its server option', (t) => {
   const settings = serveSettings(
-    ['conformance', '--host', '::1', '--port=0', '--max-body-bytes', '10', '--max-header-bytes=2048', '--keep-alive', '2.5', '--header-timeout', '.5', '--drain-timeout', '0', '--lenient=bareLf,obsFold', '--lenient', 'fragment'],
+    [
+      'conformance',
+      '--host',
+      '::1',
+      '--port=0',
+      '--max-body-bytes',
+      '10',
+      '--max-header-bytes=2048',
+      '--keep-alive',
+      '2.5',
+      '--header-timeout',
+      '.5',
+      '--drain-timeout',
+      '0',
+      '--lenient=bareLf,obsFold',
+      '--lenient',
+      'fragment',
+    ],
     {},
   );
   t.deepEqual(settings, {
@@ -261,7 +309,13 @@ test('parseCommandLine maps each flag to its server option', (t) => {
 
 test('parseCommandLine --strict turns every tolerance off, browserChars included; --lenient names still apply', (t) => {
   t.deepEqual(serveSettings(['--strict'], {}).lenient, { bareLf: false, obsFold: false, fragment: false, targetChars: false, browserChars: false });
-  t.deepEqual(serveSettings(['--strict', '--lenient=bareLf'], {}).lenient, { bareLf: true, obsFold: false, fragment: false, targetChars: false, browserChars: false });
+  t.deepEqual(serveSettings(['--strict', '--lenient=bareLf'], {}).lenient, {
+    bareLf: true,
+    obsFold: false,
+    fragment: false,
+    targetChars: false,
+    browserChars: false,
+  });
 });
 
 test('parseCommandLine reads PORT and HOST, and a flag wins over its variable', (t) => {
@@ -312,7 +366,18 @@ test('hio --help prints the usage of every command and exits 0', async (t) => {
   t.is(exit.stderr, '');
   t.regex(exit.stdout, /^usage: hio /);
   for (const command of ['echo', 'conformance', 'bench', 'demo']) t.regex(exit.stdout, new RegExp(`^  ${command} `, 'm'));
-  for (const flag of ['--host', '--port', '--max-body-bytes', '--max-header-bytes', '--keep-alive', '--header-timeout', '--drain-timeout', '--lenient', '--help']) t.true(exit.stdout.includes(flag), flag);
+  for (const flag of [
+    '--host',
+    '--port',
+    '--max-body-bytes',
+    '--max-header-bytes',
+    '--keep-alive',
+    '--header-timeout',
+    '--drain-timeout',
+    '--lenient',
+    '--help',
+  ])
+    t.true(exit.stdout.includes(flag), flag);
 });
 
 for (const command of ['echo', 'conformance', 'bench', 'demo']) {
@@ -348,7 +413,13 @@ for (const args of [['--port', 'abc'], ['--port', '-1'], ['--port=1.5'], ['--por
   });
 }
 
-for (const [flag, value] of [['--max-body-bytes', 'lots'], ['--max-header-bytes', '1.5'], ['--keep-alive', 'x'], ['--header-timeout', '-2'], ['--drain-timeout', 'soon']] as const) {
+for (const [flag, value] of [
+  ['--max-body-bytes', 'lots'],
+  ['--max-header-bytes', '1.5'],
+  ['--keep-alive', 'x'],
+  ['--header-timeout', '-2'],
+  ['--drain-timeout', 'soon'],
+] as const) {
   test(`hio rejects ${flag} ${value} with one line naming the value, exit status 2`, async (t) => {
     assertUsageError(t, await (await hio(t, [`${flag}=${value}`])).exit(), flag, JSON.stringify(value));
   });

@@ -23,12 +23,17 @@ export type ServeCommand = 'echo' | 'conformance' | 'bench';
 export type Command = ServeCommand | 'demo';
 
 /** What each server command serves, for the listening line and the help. */
-export const SERVE_COMMANDS: Readonly<Record<ServeCommand, { readonly about: string; readonly summary: string; readonly keepAliveTymeout: number }>> = Object.freeze({
-  echo: { about: 'echo service', summary: 'serve each request back as JSON', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
-  conformance: { about: 'conformance routes', summary: 'serve the routes the HTTP/1.1 conformance corpus expects', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
-  // The benchmark holds idle connections for ~15 s; keep them longer than that.
-  bench: { about: 'hello-world benchmark server', summary: 'serve "Hello, World!" on GET / for side-by-side benchmarks', keepAliveTymeout: 60 },
-});
+export const SERVE_COMMANDS: Readonly<Record<ServeCommand, { readonly about: string; readonly summary: string; readonly keepAliveTymeout: number }>> =
+  Object.freeze({
+    echo: { about: 'echo service', summary: 'serve each request back as JSON', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
+    conformance: {
+      about: 'conformance routes',
+      summary: 'serve the routes the HTTP/1.1 conformance corpus expects',
+      keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout,
+    },
+    // The benchmark holds idle connections for ~15 s; keep them longer than that.
+    bench: { about: 'hello-world benchmark server', summary: 'serve "Hello, World!" on GET / for side-by-side benchmarks', keepAliveTymeout: 60 },
+  });
 
 const DEMO_SUMMARY = 'show the scheduler: a few doers at different tocks';
 
@@ -51,9 +56,7 @@ export interface ServeSettings {
 
 /** What the command line asks for. */
 export type Invocation =
-  | { readonly action: 'help'; readonly text: string }
-  | { readonly action: 'demo' }
-  | { readonly action: 'serve'; readonly settings: ServeSettings };
+  { readonly action: 'help'; readonly text: string } | { readonly action: 'demo' } | { readonly action: 'serve'; readonly settings: ServeSettings };
 
 /** The flags of the server commands; the demo takes only --help. Numbers are read as strings and checked here. */
 const OPTIONS = {

@@ -97,7 +97,9 @@ export async function serve(settings: ServeSettings): Promise<ExitStatus> {
     const cut = server.drainCut;
     if (cut > 0) {
       // Not a clean drain: say so, and exit as a forced shutdown does.
-      console.error(`hio: drain timeout (${settings.drainTymeout} s) passed: ${cut} connection${cut === 1 ? '' : 's'} cut; raise --drain-timeout to let them finish`);
+      console.error(
+        `hio: drain timeout (${settings.drainTymeout} s) passed: ${cut} connection${cut === 1 ? '' : 's'} cut; raise --drain-timeout to let them finish`,
+      );
       status = ExitStatus.forced;
     }
     controller.abort();

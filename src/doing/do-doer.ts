@@ -35,7 +35,10 @@ export class DoDoer extends Doer {
     super(options);
     this.always = options.always ?? false;
     // The tymth is wound at enter; until then a closure that reads ours lazily.
-    this.#deeds = new Deeds(() => this.tyme, () => this.wake());
+    this.#deeds = new Deeds(
+      () => this.tyme,
+      () => this.wake(),
+    );
     this.#deeds.replace(options.doers ?? []);
   }
 

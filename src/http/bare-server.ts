@@ -102,9 +102,28 @@ export interface BareServerOptions {
 }
 
 const KNOWN = [
-  'servant', 'host', 'port', 'keepAliveTymeout', 'sendTymeout', 'headerTymeout', 'lingerTymeout', 'maxLingerTymeout', 'maxDiscardBytes',
-  'bodyTymeout', 'minBodyRate', 'maxBufferedBytes', 'limits', 'lenient', 'methods', 'maxPipelined', 'highWater', 'clock',
-  'onError', 'serverName', 'requiredHeaders', 'steward',
+  'servant',
+  'host',
+  'port',
+  'keepAliveTymeout',
+  'sendTymeout',
+  'headerTymeout',
+  'lingerTymeout',
+  'maxLingerTymeout',
+  'maxDiscardBytes',
+  'bodyTymeout',
+  'minBodyRate',
+  'maxBufferedBytes',
+  'limits',
+  'lenient',
+  'methods',
+  'maxPipelined',
+  'highWater',
+  'clock',
+  'onError',
+  'serverName',
+  'requiredHeaders',
+  'steward',
 ];
 
 /** An HTTP/1.1 server: a servant and its stewards. */
@@ -163,7 +182,8 @@ export class BareServer implements Serviceable, StewardHost {
     this.maxPipelined = positive('maxPipelined', options.maxPipelined ?? HTTP_DEFAULTS.maxPipelined);
     this.highWater = positive('highWater', options.highWater ?? HTTP_DEFAULTS.highWater);
     this.serverName = options.serverName === undefined ? 'hio-ts' : options.serverName;
-    if (this.serverName !== null && !isFieldValue(this.serverName)) throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: serverName must be a valid field value');
+    if (this.serverName !== null && !isFieldValue(this.serverName))
+      throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: serverName must be a valid field value');
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.#Steward = options.steward ?? Steward;
     // Connections idle from their first moment time out like idle keep-alive ones.

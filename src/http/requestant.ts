@@ -362,7 +362,15 @@ export class Requestant {
     if (sp2 < 0 || sp2 >= lineEnd) throw bad('request line without an HTTP version');
     if (sp2 === sp1 + 1) throw bad('empty request target');
     const v = sp2 + 1;
-    if (lineEnd - v !== 8 || head[v] !== 0x48 || head[v + 1] !== 0x54 || head[v + 2] !== 0x54 || head[v + 3] !== 0x50 || head[v + 4] !== 0x2f || head[v + 6] !== 0x2e) {
+    if (
+      lineEnd - v !== 8 ||
+      head[v] !== 0x48 ||
+      head[v + 1] !== 0x54 ||
+      head[v + 2] !== 0x54 ||
+      head[v + 3] !== 0x50 ||
+      head[v + 4] !== 0x2f ||
+      head[v + 6] !== 0x2e
+    ) {
       throw bad('malformed HTTP version');
     }
     const major = head[v + 5]! - 0x30;

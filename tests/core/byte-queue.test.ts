@@ -55,7 +55,10 @@ test('ByteQueue#takeChunks passes chunks on without copying', (t) => {
   queue.push(b);
   queue.consume(1);
   const chunks = queue.takeChunks(8);
-  t.deepEqual(chunks.map((chunk) => chunk.toString()), ['ello ', 'wor']);
+  t.deepEqual(
+    chunks.map((chunk) => chunk.toString()),
+    ['ello ', 'wor'],
+  );
   t.is(chunks[0]!.buffer, a.buffer);
   t.is(chunks[1]!.buffer, b.buffer);
   t.is(queue.take(2).toString(), 'ld');
@@ -111,7 +114,11 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ kind: fc.constant('consume' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant('take' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant('takeChunks' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
-  fc.record({ kind: fc.constant('indexOf' as const), pattern: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }), from: fc.integer({ min: -2, max: 20 }) }),
+  fc.record({
+    kind: fc.constant('indexOf' as const),
+    pattern: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
+    from: fc.integer({ min: -2, max: 20 }),
+  }),
   fc.record({ kind: fc.constant('indexOfByte' as const), value: fc.integer({ min: 0, max: 3 }), from: fc.integer({ min: -2, max: 20 }) }),
   fc.record({ kind: fc.constant('peek' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant('at' as const), index: fc.integer({ min: -1, max: 20 }) }),

@@ -16,14 +16,37 @@ test('Hict keeps every field line in order with its original case and looks up i
   t.false(hict.has('missing'));
   t.is(hict.get('missing'), undefined);
   t.is(hict.last('missing'), undefined);
-  t.deepEqual([...hict], [['Accept', 'a'], ['X-Dup', '1'], ['x-dup', '2'], ['ACCEPT', 'b']]);
-  t.deepEqual(JSON.parse(JSON.stringify(hict)), [['Accept', 'a'], ['X-Dup', '1'], ['x-dup', '2'], ['ACCEPT', 'b']]);
+  t.deepEqual(
+    [...hict],
+    [
+      ['Accept', 'a'],
+      ['X-Dup', '1'],
+      ['x-dup', '2'],
+      ['ACCEPT', 'b'],
+    ],
+  );
+  t.deepEqual(JSON.parse(JSON.stringify(hict)), [
+    ['Accept', 'a'],
+    ['X-Dup', '1'],
+    ['x-dup', '2'],
+    ['ACCEPT', 'b'],
+  ]);
 });
 
 test('Hict#firsts and #lasts give one pair per name, case-insensitively', (t) => {
-  const hict = new Hict([['A', '1'], ['b', '2'], ['a', '3']]);
-  t.deepEqual(hict.firsts(), [['A', '1'], ['b', '2']]);
-  t.deepEqual(hict.lasts(), [['A', '3'], ['b', '2']]);
+  const hict = new Hict([
+    ['A', '1'],
+    ['b', '2'],
+    ['a', '3'],
+  ]);
+  t.deepEqual(hict.firsts(), [
+    ['A', '1'],
+    ['b', '2'],
+  ]);
+  t.deepEqual(hict.lasts(), [
+    ['A', '3'],
+    ['b', '2'],
+  ]);
 });
 
 test('Hict#set replaces every line of a name; #delete removes them all', (t) => {
@@ -31,7 +54,10 @@ test('Hict#set replaces every line of a name; #delete removes them all', (t) => 
   t.deepEqual(hict.getAll('set-cookie'), ['a=1', 'b=2']);
   t.is(hict.get('content-length'), '5');
   hict.set('SET-COOKIE', 'c=3');
-  t.deepEqual(hict.entries(), [['Content-Length', '5'], ['SET-COOKIE', 'c=3']]);
+  t.deepEqual(hict.entries(), [
+    ['Content-Length', '5'],
+    ['SET-COOKIE', 'c=3'],
+  ]);
   t.is(hict.delete('set-cookie'), 1);
   t.is(hict.delete('nothing'), 0);
   t.is(hict.size, 1);

@@ -25,7 +25,10 @@ test('MinHeap orders like a stable sort by key', (t) => {
     fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (keys) => {
       const heap = new MinHeap<number>();
       keys.forEach((key, index) => heap.push(key, index));
-      const expected = keys.map((key, index) => ({ key, index })).sort((a, b) => a.key - b.key || a.index - b.index).map((entry) => entry.index);
+      const expected = keys
+        .map((key, index) => ({ key, index }))
+        .sort((a, b) => a.key - b.key || a.index - b.index)
+        .map((entry) => entry.index);
       const popped: number[] = [];
       while (heap.size > 0) popped.push(heap.pop()!);
       return popped.every((value, i) => value === expected[i]) && popped.length === expected.length;

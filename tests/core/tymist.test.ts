@@ -36,8 +36,24 @@ test('Tymist rejects unknown options and invalid tocks', (t) => {
   t.is(t.throws(() => new Tymist({ tyme: Number.NaN }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   const tymist = new Tymist();
   t.is(t.throws(() => tymist.tick(Number.NaN), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
-  t.is(t.throws(() => { tymist.tock = Infinity; }, { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
-  t.is(t.throws(() => { tymist.tyme = Infinity; }, { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+  t.is(
+    t.throws(
+      () => {
+        tymist.tock = Infinity;
+      },
+      { instanceOf: HioError },
+    ).code,
+    'HIO_ERR_INVALID_OPTION',
+  );
+  t.is(
+    t.throws(
+      () => {
+        tymist.tyme = Infinity;
+      },
+      { instanceOf: HioError },
+    ).code,
+    'HIO_ERR_INVALID_OPTION',
+  );
 });
 
 test('Tymist options with undefined values count as absent', (t) => {

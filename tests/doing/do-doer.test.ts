@@ -9,7 +9,7 @@ function recurTymes(trace: Trace, name: string): number[] {
   return trace.filter((entry) => entry.name === name && entry.context === 'recur').map((entry) => entry.tyme);
 }
 
-test('DoDoer nests on its parent\'s tyme: hio\'s two-level timing example', (t) => {
+test("DoDoer nests on its parent's tyme: hio's two-level timing example", (t) => {
   const trace: Trace = [];
   const a0 = new Recorder(trace, { name: 'a0', tock: 0, runs: 4 });
   const a1 = new Recorder(trace, { name: 'a1', tock: 0.0625, runs: 4 });
@@ -46,12 +46,7 @@ test('DoDoer with always keeps running with no children until closed, then ends 
   const child = new Recorder(trace, { name: 'c', runs: 1 });
   const dodoer = new RecordingDoDoer(trace, { name: 'D', always: true, doers: [child] });
   t.false(new Doist({ tock: 1, limit: 3 }).do([dodoer]));
-  t.deepEqual(brief(trace), [
-    'D:enter@0', 'c:enter@0',
-    'D:recur@0', 'c:recur@0', 'c:clean@0', 'c:exit@0',
-    'D:recur@1', 'D:recur@2',
-    'D:close@3', 'D:exit@3',
-  ]);
+  t.deepEqual(brief(trace), ['D:enter@0', 'c:enter@0', 'D:recur@0', 'c:recur@0', 'c:clean@0', 'c:exit@0', 'D:recur@1', 'D:recur@2', 'D:close@3', 'D:exit@3']);
   t.true(child.done);
   t.false(dodoer.done);
 });
@@ -66,9 +61,18 @@ test('DoDoer closed: its own close first, then its children in reverse order of 
   dog.next(0);
   dog.return(undefined);
   t.deepEqual(brief(trace), [
-    'D:enter@0', 'x:enter@0', 'y:enter@0',
-    'D:recur@0', 'x:recur@0', 'y:recur@0',
-    'D:close@0', 'y:close@0', 'y:exit@0', 'x:close@0', 'x:exit@0', 'D:exit@0',
+    'D:enter@0',
+    'x:enter@0',
+    'y:enter@0',
+    'D:recur@0',
+    'x:recur@0',
+    'y:recur@0',
+    'D:close@0',
+    'y:close@0',
+    'y:exit@0',
+    'x:close@0',
+    'x:exit@0',
+    'D:exit@0',
   ]);
   t.false(first.done);
 });
@@ -87,10 +91,25 @@ test('DoDoer aborted by a failing child: abort, then the other children close in
   const outside = new Recorder(trace, { name: 'o' });
   t.throws(() => new Doist().do([outside, dodoer]), { message: 'child failed' });
   t.deepEqual(brief(trace), [
-    'o:enter@0', 'D:enter@0', 'x:enter@0', 'f:enter@0', 'z:enter@0',
-    'o:recur@0', 'D:recur@0', 'x:recur@0', 'f:recur@0', 'f:abort@0', 'f:exit@0',
-    'D:abort@0', 'z:close@0', 'z:exit@0', 'x:close@0', 'x:exit@0', 'D:exit@0',
-    'o:close@0', 'o:exit@0',
+    'o:enter@0',
+    'D:enter@0',
+    'x:enter@0',
+    'f:enter@0',
+    'z:enter@0',
+    'o:recur@0',
+    'D:recur@0',
+    'x:recur@0',
+    'f:recur@0',
+    'f:abort@0',
+    'f:exit@0',
+    'D:abort@0',
+    'z:close@0',
+    'z:exit@0',
+    'x:close@0',
+    'x:exit@0',
+    'D:exit@0',
+    'o:close@0',
+    'o:exit@0',
   ]);
 });
 
@@ -107,11 +126,7 @@ test('DoDoer#extend and #remove work during its pass, a child removing itself in
   });
   dodoer = new DoDoer({ doers: [self], tock: 0 });
   t.true(new Doist({ tock: 1 }).do([dodoer]));
-  t.deepEqual(brief(trace), [
-    's:enter@0',
-    's:recur@0', 'late:enter@0',
-    'late:recur@1', 'late:clean@1', 'late:exit@1', 's:recur@1', 's:close@1', 's:exit@1',
-  ]);
+  t.deepEqual(brief(trace), ['s:enter@0', 's:recur@0', 'late:enter@0', 'late:recur@1', 'late:clean@1', 'late:exit@1', 's:recur@1', 's:close@1', 's:exit@1']);
   t.is(dodoer.size, 0);
   t.deepEqual(dodoer.doers, [late]);
 });
@@ -135,6 +150,9 @@ test('DoDoer#doers can be replaced between runs, and unknown options are rejecte
   const dodoer = new DoDoer({ doers: [new Recorder(trace, { name: 'old', runs: 1 })] });
   dodoer.doers = [new Recorder(trace, { name: 'new', runs: 1 })];
   t.true(new Doist().do([dodoer]));
-  t.deepEqual(brief(trace).map((entry) => entry.split(':')[0]), ['new', 'new', 'new', 'new']);
+  t.deepEqual(
+    brief(trace).map((entry) => entry.split(':')[0]),
+    ['new', 'new', 'new', 'new'],
+  );
   t.is(t.throws(() => new DoDoer({ alway: true } as never), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
 });

@@ -28,7 +28,10 @@ test('Doer runs enter, recur…, clean, exit on a normal end and returns true', 
   tymist.tick();
   t.deepEqual(dog.next(tymist.tyme), { value: true, done: true });
   t.deepEqual(brief(trace), ['d:enter@0', 'd:recur@0.25', 'd:recur@0.5', 'd:clean@0.5', 'd:exit@0.5']);
-  t.deepEqual(trace.filter((entry) => entry.context === 'recur').map((entry) => entry.feed), [0.25, 0.5]);
+  t.deepEqual(
+    trace.filter((entry) => entry.context === 'recur').map((entry) => entry.feed),
+    [0.25, 0.5],
+  );
   t.true(doer.done);
   t.deepEqual(dog.next(1), { value: undefined, done: true });
 });
@@ -102,7 +105,15 @@ test('Doer#do winds the given tymth and tock and clears done', (t) => {
 test('Doer rejects a negative tock', (t) => {
   t.is(t.throws(() => new Doer({ tock: -1 }), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   const doer = new Doer();
-  t.is(t.throws(() => { doer.tock = Number.NaN; }, { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
+  t.is(
+    t.throws(
+      () => {
+        doer.tock = Number.NaN;
+      },
+      { instanceOf: HioError },
+    ).code,
+    'HIO_ERR_INVALID_OPTION',
+  );
   t.is(doer.name, 'Doer');
 });
 

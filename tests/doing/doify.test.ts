@@ -77,6 +77,19 @@ test('doify and doize reject unknown options and bad tocks', (t) => {
   t.is(t.throws(() => doify(counter, { tick: 1 } as never), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   t.is(t.throws(() => doize({ tick: 1 } as never), { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
   const doer = doify(counter);
-  t.is(t.throws(() => { doer.tock = -2; }, { instanceOf: HioError }).code, 'HIO_ERR_INVALID_OPTION');
-  t.is(doify(function* (): Dog { yield 0; }).name, 'GeneratorDoer');
+  t.is(
+    t.throws(
+      () => {
+        doer.tock = -2;
+      },
+      { instanceOf: HioError },
+    ).code,
+    'HIO_ERR_INVALID_OPTION',
+  );
+  t.is(
+    doify(function* (): Dog {
+      yield 0;
+    }).name,
+    'GeneratorDoer',
+  );
 });

@@ -36,13 +36,20 @@ test('Doist#recur runs due deeds at one tyme, retyme accumulating from the sched
   const doist = new Doist({ tock: 0.25 });
   t.true(doist.do([a, b]));
   t.deepEqual(brief(trace), [
-    'a:enter@0', 'b:enter@0',
-    'a:recur@0', 'b:recur@0',
+    'a:enter@0',
+    'b:enter@0',
+    'a:recur@0',
+    'b:recur@0',
     'a:recur@0.25',
-    'a:recur@0.5', 'b:recur@0.5',
-    'a:recur@0.75', 'a:clean@0.75', 'a:exit@0.75',
+    'a:recur@0.5',
+    'b:recur@0.5',
+    'a:recur@0.75',
+    'a:clean@0.75',
+    'a:exit@0.75',
     'b:recur@1',
-    'b:recur@1.5', 'b:clean@1.5', 'b:exit@1.5',
+    'b:recur@1.5',
+    'b:clean@1.5',
+    'b:exit@1.5',
   ]);
   t.is(doist.tyme, 1.75);
   t.true(a.done);
@@ -54,19 +61,20 @@ test('Doist#do with limit .125 and tock 1/32 runs exactly 4 recurs and closes at
   const doer = new Recorder(trace, { name: 'd' });
   const doist = new Doist({ tock: 0.03125, limit: 0.125 });
   t.false(doist.do([doer]));
-  t.deepEqual(brief(trace), [
-    'd:enter@0', 'd:recur@0', 'd:recur@0.03125', 'd:recur@0.0625', 'd:recur@0.09375', 'd:close@0.125', 'd:exit@0.125',
-  ]);
+  t.deepEqual(brief(trace), ['d:enter@0', 'd:recur@0', 'd:recur@0.03125', 'd:recur@0.0625', 'd:recur@0.09375', 'd:close@0.125', 'd:exit@0.125']);
   t.is(doist.tyme, 0.125);
   t.false(doer.done);
   t.false(doist.done);
 });
 
-test('Doist runs a deed at most once per pass even when its tock is smaller than the Doist\'s', (t) => {
+test("Doist runs a deed at most once per pass even when its tock is smaller than the Doist's", (t) => {
   const trace: Trace = [];
   const doer = new Recorder(trace, { name: 'd', tock: 0.01 });
   new Doist({ tock: 0.25 }).do([doer], { limit: 1 });
-  t.deepEqual(trace.filter((entry) => entry.context === 'recur').map((entry) => entry.tyme), [0, 0.25, 0.5, 0.75]);
+  t.deepEqual(
+    trace.filter((entry) => entry.context === 'recur').map((entry) => entry.tyme),
+    [0, 0.25, 0.5, 0.75],
+  );
 });
 
 test('Doist does not queue a doer that finishes in enter, and records it done', (t) => {
@@ -91,9 +99,18 @@ test('Doist#do again re-enters every doer and continues tyme unless tyme is give
   doer.runs = 0;
   doist.do(undefined, { tyme: 10 });
   t.deepEqual(brief(trace), [
-    'd:enter@0', 'd:recur@0', 'd:clean@0', 'd:exit@0',
-    'd:enter@1', 'd:recur@1', 'd:clean@1', 'd:exit@1',
-    'd:enter@10', 'd:recur@10', 'd:clean@10', 'd:exit@10',
+    'd:enter@0',
+    'd:recur@0',
+    'd:clean@0',
+    'd:exit@0',
+    'd:enter@1',
+    'd:recur@1',
+    'd:clean@1',
+    'd:exit@1',
+    'd:enter@10',
+    'd:recur@10',
+    'd:clean@10',
+    'd:exit@10',
   ]);
 });
 
@@ -110,10 +127,20 @@ test('Doist#extend during a pass enters at once; new deeds run next pass, before
   const b = new Recorder(trace, { name: 'b' });
   doist.do([a, b], { limit: 2 });
   t.deepEqual(brief(trace), [
-    'a:enter@0', 'b:enter@0',
-    'a:recur@0', 'c:enter@0', 'b:recur@0',
-    'c:recur@1', 'a:recur@1', 'b:recur@1',
-    'c:close@2', 'c:exit@2', 'b:close@2', 'b:exit@2', 'a:close@2', 'a:exit@2',
+    'a:enter@0',
+    'b:enter@0',
+    'a:recur@0',
+    'c:enter@0',
+    'b:recur@0',
+    'c:recur@1',
+    'a:recur@1',
+    'b:recur@1',
+    'c:close@2',
+    'c:exit@2',
+    'b:close@2',
+    'b:exit@2',
+    'a:close@2',
+    'a:exit@2',
   ]);
   t.deepEqual(doist.doers, [a, b, c]);
 });
@@ -133,11 +160,23 @@ test('Doist#remove during a pass closes another doer at once and a doer removing
   const d = new Recorder(trace, { name: 'd' });
   t.false(doist.do([a, b, c, d], { limit: 3 }));
   t.deepEqual(brief(trace), [
-    'a:enter@0', 'b:enter@0', 'c:enter@0', 'd:enter@0',
-    'a:recur@0', 'c:close@0', 'c:exit@0', 'b:close@0', 'b:exit@0', 'd:recur@0',
-    'a:recur@1', 'a:close@1', 'a:exit@1', 'd:recur@1',
+    'a:enter@0',
+    'b:enter@0',
+    'c:enter@0',
+    'd:enter@0',
+    'a:recur@0',
+    'c:close@0',
+    'c:exit@0',
+    'b:close@0',
+    'b:exit@0',
+    'd:recur@0',
+    'a:recur@1',
+    'a:close@1',
+    'a:exit@1',
+    'd:recur@1',
     'd:recur@2',
-    'd:close@3', 'd:exit@3',
+    'd:close@3',
+    'd:exit@3',
   ]);
   t.deepEqual(doist.doers, [d]);
   t.false(a.done);
@@ -187,10 +226,20 @@ test('Doist closes the other deeds in reverse order of entry when a dog throws, 
   const doist = new Doist({ tock: 1 });
   t.throws(() => doist.do([a, b, c]), { message: 'b failed' });
   t.deepEqual(brief(trace), [
-    'a:enter@0', 'b:enter@0', 'c:enter@0',
-    'a:recur@0', 'b:recur@0', 'c:recur@0',
-    'a:recur@1', 'b:recur@1', 'b:abort@1', 'b:exit@1',
-    'c:close@1', 'c:exit@1', 'a:close@1', 'a:exit@1',
+    'a:enter@0',
+    'b:enter@0',
+    'c:enter@0',
+    'a:recur@0',
+    'b:recur@0',
+    'c:recur@0',
+    'a:recur@1',
+    'b:recur@1',
+    'b:abort@1',
+    'b:exit@1',
+    'c:close@1',
+    'c:exit@1',
+    'a:close@1',
+    'a:exit@1',
   ]);
   t.false(doist.done);
   t.false(a.done);
@@ -300,7 +349,7 @@ test('Doist#run in real mode follows the clock and sleeps until the next due dee
   t.deepEqual(clock.pending, []);
 });
 
-test('Doist#run in real mode recurs at once on wake, before the deed\'s tock', async (t) => {
+test("Doist#run in real mode recurs at once on wake, before the deed's tock", async (t) => {
   t.timeout(5000);
   const clock = new ManualClock();
   const trace: Trace = [];
@@ -378,7 +427,7 @@ test('Doist#wake during a real-mode pass makes the run skip its next sleep', asy
   t.deepEqual(brief(trace), ['d:enter@0', 'd:recur@0', 'd:recur@0', 'd:clean@0', 'd:exit@0']);
 });
 
-test('Doist#run in real mode paces tock-0 deeds by the Doist\'s tock', async (t) => {
+test("Doist#run in real mode paces tock-0 deeds by the Doist's tock", async (t) => {
   t.timeout(5000);
   const clock = new ManualClock();
   const doist = new Doist({ clock, real: true, tock: 0.5 });
@@ -392,7 +441,11 @@ test('Doist#run in real mode keeps one timer armed across wakes instead of re-ar
   t.timeout(5000);
   const clock = new ManualClock();
   let armed = 0;
-  const counting = { now: () => clock.now(), epochMs: () => clock.epochMs(), setTimer: (seconds: number, fn: () => void) => ((armed += 1), clock.setTimer(seconds, fn)) };
+  const counting = {
+    now: () => clock.now(),
+    epochMs: () => clock.epochMs(),
+    setTimer: (seconds: number, fn: () => void) => ((armed += 1), clock.setTimer(seconds, fn)),
+  };
   const doer = new Recorder([], { name: 'd', tock: 10 });
   const doist = new Doist({ clock: counting, real: true });
   const controller = new AbortController();

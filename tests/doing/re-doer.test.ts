@@ -14,7 +14,10 @@ test('ReDoer delegates to its recur generator and takes its return value as done
   tymist.tick();
   t.deepEqual(dog.next(tymist.tyme), { value: true, done: true });
   t.deepEqual(brief(trace), ['r:enter@0', 'r:recur@0.5', 'r:recur@1', 'r:clean@1', 'r:exit@1']);
-  t.deepEqual(trace.filter((entry) => entry.context === 'recur').map((entry) => entry.feed), [0.5, 1]);
+  t.deepEqual(
+    trace.filter((entry) => entry.context === 'recur').map((entry) => entry.feed),
+    [0.5, 1],
+  );
   t.true(doer.done);
 });
 

@@ -68,13 +68,19 @@ test('ServiceDoer with a component due only on events sleeps until woken', (t) =
   component.waker?.();
   doist.recur();
   doist.exit();
-  t.deepEqual(component.calls.filter((call) => call.startsWith('service')), ['service@0', 'service@5']);
+  t.deepEqual(
+    component.calls.filter((call) => call.startsWith('service')),
+    ['service@0', 'service@5'],
+  );
 });
 
 test('ServiceDoer unpaced runs on every pass whatever the component says', (t) => {
   const component = new Component();
   const doer = new ServiceDoer(component, { paced: false });
   new Doist({ tock: 1 }).do([doer], { limit: 3 });
-  t.deepEqual(component.calls.filter((call) => call.startsWith('service')), ['service@0', 'service@1', 'service@2']);
+  t.deepEqual(
+    component.calls.filter((call) => call.startsWith('service')),
+    ['service@0', 'service@1', 'service@2'],
+  );
   t.is(doer.tock, 0);
 });

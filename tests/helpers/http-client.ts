@@ -107,7 +107,11 @@ export interface HttpWorld {
 export function httpWorld(serverOptions: Partial<BareServerOptions> = {}, netOptions: SimNetOptions = {}): HttpWorld {
   const doist = new Doist({ tock: 0.0625 });
   const net = new SimNet({ tymth: doist.tymen(), latency: 0.005, seed: 3, ...netOptions });
-  const server = new BareServer({ servant: new SimServant({ net, host: 'server', port: 80 }), clock: tymeClock(doist.tymen(), Date.UTC(2026, 0, 1)), ...serverOptions });
+  const server = new BareServer({
+    servant: new SimServant({ net, host: 'server', port: 80 }),
+    clock: tymeClock(doist.tymen(), Date.UTC(2026, 0, 1)),
+    ...serverOptions,
+  });
   doist.extend([new BareServerDoer(server)]);
   doist.recur();
   const readers: Array<() => void> = [];

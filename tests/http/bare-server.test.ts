@@ -28,7 +28,10 @@ test('BareServer keeps a connection alive across requests', (t) => {
   t.true(world.run(1, () => reader.responses.length === 1));
   client.tx(Buffer.from(GET('/two')));
   t.true(world.run(1, () => reader.responses.length === 2));
-  t.deepEqual(reader.responses.map((response) => echoOf(response.body)['path']), ['/one', '/two']);
+  t.deepEqual(
+    reader.responses.map((response) => echoOf(response.body)['path']),
+    ['/one', '/two'],
+  );
   t.false(client.rxEnded);
   t.is(world.server.stewards.size, 1);
   const first = reader.responses[0]!;
@@ -213,7 +216,10 @@ test('BareServer answers earlier pipelined requests before the error that ends t
   const { client, reader } = world.client();
   client.tx(Buffer.from(`${GET('/fine')}GARBAGE\r\n\r\n`));
   t.true(world.run(2, () => client.rxEnded));
-  t.deepEqual(reader.responses.map((response) => response.status), [200, 400]);
+  t.deepEqual(
+    reader.responses.map((response) => response.status),
+    [200, 400],
+  );
 });
 
 test('BareServer answers 501 for methods it does not implement and 505 for other versions', (t) => {
@@ -288,7 +294,10 @@ test('BareServer pours a response over several passes when the responder is not 
   const { client, reader } = world.client();
   client.tx(Buffer.from(`${GET('/a')}${GET('/b')}`));
   t.true(world.run(2, () => reader.responses.length === 2));
-  t.deepEqual(reader.responses.map((response) => response.body.toString()), ['after 4 passes', 'after 4 passes']);
+  t.deepEqual(
+    reader.responses.map((response) => response.body.toString()),
+    ['after 4 passes', 'after 4 passes'],
+  );
 });
 
 test('BareServer rejects unknown options and bad values', (t) => {
@@ -353,7 +362,13 @@ test('BareServer on a simulated servant stamps Date from the simulation tyme unl
 test('The echo shows UTF-8 header values as UTF-8 and ends its JSON with a newline', (t) => {
   const world = httpWorld();
   const { client, reader } = world.client();
-  client.tx(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: server\r\nX-Name: '), Buffer.from('José', 'utf8'), Buffer.from('\r\nX-Latin: caf\xe9\r\n\r\n', 'latin1')]));
+  client.tx(
+    Buffer.concat([
+      Buffer.from('GET / HTTP/1.1\r\nHost: server\r\nX-Name: '),
+      Buffer.from('José', 'utf8'),
+      Buffer.from('\r\nX-Latin: caf\xe9\r\n\r\n', 'latin1'),
+    ]),
+  );
   t.true(world.run(1, () => reader.responses.length === 1));
   const body = reader.responses[0]!.body.toString('utf8');
   t.true(body.endsWith('}\n'));

@@ -12,9 +12,22 @@ import type { Remoter } from '../../src/net/connection.js';
 
 function request(overrides: Partial<Request> = {}): Request {
   return {
-    method: 'GET', target: '/', form: 'origin', scheme: '', authority: 'a', path: '/', query: '', fragment: '',
-    version: 'HTTP/1.1', headers: new Hict(), trailers: new Hict(), body: Buffer.alloc(0), chunked: false,
-    persisted: true, expectContinue: false, ...overrides,
+    method: 'GET',
+    target: '/',
+    form: 'origin',
+    scheme: '',
+    authority: 'a',
+    path: '/',
+    query: '',
+    fragment: '',
+    version: 'HTTP/1.1',
+    headers: new Hict(),
+    trailers: new Hict(),
+    body: Buffer.alloc(0),
+    chunked: false,
+    persisted: true,
+    expectContinue: false,
+    ...overrides,
   };
 }
 
@@ -22,7 +35,14 @@ function exchange(overrides: Partial<Request> = {}, options: Partial<Pick<Exchan
   const sent: Buffer[] = [];
   const remoter = { tx: (bytes: Uint8Array) => sent.push(Buffer.from(bytes)), rxQueue: new ByteQueue(), txPending: 0 } as unknown as Remoter;
   const req = request(overrides);
-  return { request: req, remoter, persisted: options.persisted ?? req.persisted, date: 'Thu, 01 Jan 2026 00:00:00 GMT', server: options.server === undefined ? 'hio-ts' : options.server, requiredHeaders: options.requiredHeaders ?? true };
+  return {
+    request: req,
+    remoter,
+    persisted: options.persisted ?? req.persisted,
+    date: 'Thu, 01 Jan 2026 00:00:00 GMT',
+    server: options.server === undefined ? 'hio-ts' : options.server,
+    requiredHeaders: options.requiredHeaders ?? true,
+  };
 }
 
 const text = (spec: ResponseSpec, ex: Exchange = exchange()): string => buildResponse(spec, ex).toString('latin1');
@@ -84,7 +104,16 @@ test('CustomResponder frames a body as one chunk when Transfer-Encoding: chunked
 });
 
 test('CustomResponder keeps given headers in order, and adds none with requiredHeaders off', (t) => {
-  const response = text({ headers: new Hict([['X-B', '2'], ['X-A', '1']]), body: Buffer.from('raw') }, exchange({}, { requiredHeaders: false }));
+  const response = text(
+    {
+      headers: new Hict([
+        ['X-B', '2'],
+        ['X-A', '1'],
+      ]),
+      body: Buffer.from('raw'),
+    },
+    exchange({}, { requiredHeaders: false }),
+  );
   t.is(response, 'HTTP/1.1 200 OK\r\nX-B: 2\r\nX-A: 1\r\n\r\nraw');
 });
 

@@ -43,45 +43,168 @@ interface Case {
 const H = 'Host: localhost\r\n';
 
 const cases: Case[] = [
-  { name: 'a simple GET', raw: `GET / HTTP/1.1\r\n${H}\r\n`, request: { method: 'GET', target: '/', form: 'origin', path: '/', query: '', version: 'HTTP/1.1', headers: [['Host', 'localhost']], body: '', persisted: true, authority: 'localhost' } },
-  { name: 'a GET followed by a pipelined request', raw: `GET /a HTTP/1.1\r\n${H}\r\nGET /b HTTP/1.1\r\n`, request: { path: '/a' }, rest: 'GET /b HTTP/1.1\r\n' },
-  { name: 'a POST with Content-Length', raw: `POST /submit?x=1&y=%2F HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhelloGET`, request: { method: 'POST', path: '/submit', query: 'x=1&y=%2F', body: 'hello', chunked: false }, rest: 'GET' },
-  { name: 'percent-escapes stay undecoded in path and query', raw: `GET /a%2Fb%3Fc?q=%3F HTTP/1.1\r\n${H}\r\n`, request: { path: '/a%2Fb%3Fc', query: 'q=%3F' } },
-  { name: 'a chunked body with extensions and trailers', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;foo=bar\r\nhello\r\n6 ; q="a;b" ; z\r\n world\r\n000;done\r\nX-Sum: 1\r\nX-Other:  two \r\n\r\nNEXT`, request: { body: 'hello world', chunked: true, trailers: [['X-Sum', '1'], ['X-Other', 'two']] }, rest: 'NEXT' },
-  { name: 'chunk sizes in either case with leading zeros', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: CHUNKED\r\n\r\n0000A\r\n0123456789\r\nb\r\nabcdefghijk\r\n0\r\n\r\n`, request: { body: '0123456789abcdefghijk' } },
+  {
+    name: 'a simple GET',
+    raw: `GET / HTTP/1.1\r\n${H}\r\n`,
+    request: {
+      method: 'GET',
+      target: '/',
+      form: 'origin',
+      path: '/',
+      query: '',
+      version: 'HTTP/1.1',
+      headers: [['Host', 'localhost']],
+      body: '',
+      persisted: true,
+      authority: 'localhost',
+    },
+  },
+  {
+    name: 'a GET followed by a pipelined request',
+    raw: `GET /a HTTP/1.1\r\n${H}\r\nGET /b HTTP/1.1\r\n`,
+    request: { path: '/a' },
+    rest: 'GET /b HTTP/1.1\r\n',
+  },
+  {
+    name: 'a POST with Content-Length',
+    raw: `POST /submit?x=1&y=%2F HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhelloGET`,
+    request: { method: 'POST', path: '/submit', query: 'x=1&y=%2F', body: 'hello', chunked: false },
+    rest: 'GET',
+  },
+  {
+    name: 'percent-escapes stay undecoded in path and query',
+    raw: `GET /a%2Fb%3Fc?q=%3F HTTP/1.1\r\n${H}\r\n`,
+    request: { path: '/a%2Fb%3Fc', query: 'q=%3F' },
+  },
+  {
+    name: 'a chunked body with extensions and trailers',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;foo=bar\r\nhello\r\n6 ; q="a;b" ; z\r\n world\r\n000;done\r\nX-Sum: 1\r\nX-Other:  two \r\n\r\nNEXT`,
+    request: {
+      body: 'hello world',
+      chunked: true,
+      trailers: [
+        ['X-Sum', '1'],
+        ['X-Other', 'two'],
+      ],
+    },
+    rest: 'NEXT',
+  },
+  {
+    name: 'chunk sizes in either case with leading zeros',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: CHUNKED\r\n\r\n0000A\r\n0123456789\r\nb\r\nabcdefghijk\r\n0\r\n\r\n`,
+    request: { body: '0123456789abcdefghijk' },
+  },
   { name: 'HTTP/1.0 without Host, not persistent', raw: 'GET / HTTP/1.0\r\n\r\n', request: { version: 'HTTP/1.0', persisted: false, authority: '' } },
   { name: 'HTTP/1.0 with keep-alive persists', raw: 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n', request: { persisted: true } },
   { name: 'HTTP/1.1 with close in a Connection list', raw: `GET / HTTP/1.1\r\n${H}Connection: x-foo, CLOSE\r\n\r\n`, request: { persisted: false } },
   { name: 'a later HTTP/1.x minor is answered as 1.1', raw: `GET / HTTP/1.2\r\n${H}\r\n`, request: { version: 'HTTP/1.1' } },
-  { name: 'absolute form, whose authority wins over Host', raw: 'GET http://example.com:8080/p?q HTTP/1.1\r\nHost: other.example\r\n\r\n', request: { form: 'absolute', authority: 'example.com:8080', path: '/p', query: 'q' } },
+  {
+    name: 'absolute form, whose authority wins over Host',
+    raw: 'GET http://example.com:8080/p?q HTTP/1.1\r\nHost: other.example\r\n\r\n',
+    request: { form: 'absolute', authority: 'example.com:8080', path: '/p', query: 'q' },
+  },
   { name: 'absolute form with an empty path', raw: 'GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n', request: { path: '/' } },
   { name: 'asterisk form for OPTIONS', raw: `OPTIONS * HTTP/1.1\r\n${H}\r\n`, request: { form: 'asterisk', path: '' } },
-  { name: 'authority form for CONNECT', raw: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', request: { form: 'authority', authority: 'example.com:443' } },
-  { name: 'Expect: 100-continue is reported', raw: `POST / HTTP/1.1\r\n${H}Expect: 100-Continue\r\nContent-Length: 2\r\n\r\nok`, request: { expectContinue: true, body: 'ok' } },
+  {
+    name: 'authority form for CONNECT',
+    raw: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    request: { form: 'authority', authority: 'example.com:443' },
+  },
+  {
+    name: 'Expect: 100-continue is reported',
+    raw: `POST / HTTP/1.1\r\n${H}Expect: 100-Continue\r\nContent-Length: 2\r\n\r\nok`,
+    request: { expectContinue: true, body: 'ok' },
+  },
   { name: 'Expect is ignored in HTTP/1.0', raw: 'POST / HTTP/1.0\r\nExpect: x-teapot\r\nContent-Length: 2\r\n\r\nok', request: { expectContinue: false } },
   { name: 'empty lines before the request line are skipped', raw: `\r\n\r\nGET / HTTP/1.1\r\n${H}\r\n`, request: { method: 'GET' } },
-  { name: 'duplicate fields are all kept, in order, with their case', raw: `GET / HTTP/1.1\r\n${H}X-A: 1\r\nx-a: 2\r\nX-Empty:\r\n\r\n`, request: { headers: [['Host', 'localhost'], ['X-A', '1'], ['x-a', '2'], ['X-Empty', '']] } },
-  { name: 'obs-text in a field value is kept', raw: `GET / HTTP/1.1\r\n${H}X-Latin: caf\u00e9\r\n\r\n`, request: { headers: [['Host', 'localhost'], ['X-Latin', 'caf\u00e9']] } },
+  {
+    name: 'duplicate fields are all kept, in order, with their case',
+    raw: `GET / HTTP/1.1\r\n${H}X-A: 1\r\nx-a: 2\r\nX-Empty:\r\n\r\n`,
+    request: {
+      headers: [
+        ['Host', 'localhost'],
+        ['X-A', '1'],
+        ['x-a', '2'],
+        ['X-Empty', ''],
+      ],
+    },
+  },
+  {
+    name: 'obs-text in a field value is kept',
+    raw: `GET / HTTP/1.1\r\n${H}X-Latin: caf\u00e9\r\n\r\n`,
+    request: {
+      headers: [
+        ['Host', 'localhost'],
+        ['X-Latin', 'caf\u00e9'],
+      ],
+    },
+  },
   { name: 'OWS around a Content-Length', raw: `POST / HTTP/1.1\r\n${H}Content-Length: \t5 \t\r\n\r\nhello`, request: { body: 'hello' } },
-  { name: 'identical Content-Length values collapse', raw: `POST / HTTP/1.1\r\n${H}Content-Length: 3\r\nContent-Length: 3, 3\r\n\r\nabc`, request: { body: 'abc' } },
+  {
+    name: 'identical Content-Length values collapse',
+    raw: `POST / HTTP/1.1\r\n${H}Content-Length: 3\r\nContent-Length: 3, 3\r\n\r\nabc`,
+    request: { body: 'abc' },
+  },
   { name: 'an IPv6 Host', raw: 'GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n', request: { authority: '[::1]:8080' } },
   { name: 'an empty Host', raw: 'GET / HTTP/1.1\r\nHost:\r\n\r\n', request: { authority: '' } },
   { name: 'a custom method token', raw: `PURGE /x HTTP/1.1\r\n${H}\r\n`, request: { method: 'PURGE' } },
-  { name: 'a fragment with the fragment tolerance', raw: `GET /p?q#frag HTTP/1.1\r\n${H}\r\n`, lenient: { fragment: true }, request: { path: '/p', query: 'q', fragment: 'frag' } },
+  {
+    name: 'a fragment with the fragment tolerance',
+    raw: `GET /p?q#frag HTTP/1.1\r\n${H}\r\n`,
+    lenient: { fragment: true },
+    request: { path: '/p', query: 'q', fragment: 'frag' },
+  },
   { name: 'bare LF with the bareLf tolerance', raw: 'GET / HTTP/1.1\nHost: a\n\n', lenient: { bareLf: true }, request: { headers: [['Host', 'a']] } },
-  { name: 'obs-fold with the obsFold tolerance', raw: `GET / HTTP/1.1\r\n${H}X-F: one\r\n  two\r\n\r\n`, lenient: { obsFold: true }, request: { headers: [['Host', 'localhost'], ['X-F', 'one two']] } },
-  { name: 'the characters browsers send unencoded, accepted by default', raw: `GET /a|b^c[1]?page[size]=10&f={x}&g=\`h\`&i=\\ HTTP/1.1\r\n${H}\r\n`, request: { path: '/a|b^c[1]', query: 'page[size]=10&f={x}&g=`h`&i=\\' } },
-  { name: 'browser characters refused with the strict set (browserChars off)', raw: `GET /?page[size]=10 HTTP/1.1\r\n${H}\r\n`, lenient: { browserChars: false }, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  {
+    name: 'obs-fold with the obsFold tolerance',
+    raw: `GET / HTTP/1.1\r\n${H}X-F: one\r\n  two\r\n\r\n`,
+    lenient: { obsFold: true },
+    request: {
+      headers: [
+        ['Host', 'localhost'],
+        ['X-F', 'one two'],
+      ],
+    },
+  },
+  {
+    name: 'the characters browsers send unencoded, accepted by default',
+    raw: `GET /a|b^c[1]?page[size]=10&f={x}&g=\`h\`&i=\\ HTTP/1.1\r\n${H}\r\n`,
+    request: { path: '/a|b^c[1]', query: 'page[size]=10&f={x}&g=`h`&i=\\' },
+  },
+  {
+    name: 'browser characters refused with the strict set (browserChars off)',
+    raw: `GET /?page[size]=10 HTTP/1.1\r\n${H}\r\n`,
+    lenient: { browserChars: false },
+    error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 },
+  },
   { name: 'a double quote in the target (browsers encode it)', raw: `GET /?q="x" HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'angle brackets in the target (browsers encode them)', raw: `GET /?q=<b> HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'DEL in the target', raw: `GET /?q=\u007f HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'a broken bracketed authority stays an error with browser characters', raw: `GET http://[broken/ HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'a method the server does not implement, without a body', raw: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', methods: ['GET'], error: { code: 'HIO_ERR_NOT_IMPLEMENTED', status: 501 } },
-  { name: 'any visible target character with the targetChars tolerance', raw: `GET /a|b{c} HTTP/1.1\r\n${H}\r\n`, lenient: { targetChars: true }, request: { path: '/a|b{c}' } },
+  {
+    name: 'a broken bracketed authority stays an error with browser characters',
+    raw: `GET http://[broken/ HTTP/1.1\r\n${H}\r\n`,
+    error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 },
+  },
+  {
+    name: 'a method the server does not implement, without a body',
+    raw: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    methods: ['GET'],
+    error: { code: 'HIO_ERR_NOT_IMPLEMENTED', status: 501 },
+  },
+  {
+    name: 'any visible target character with the targetChars tolerance',
+    raw: `GET /a|b{c} HTTP/1.1\r\n${H}\r\n`,
+    lenient: { targetChars: true },
+    request: { path: '/a|b{c}' },
+  },
 
   { name: 'a bare LF', raw: 'GET / HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n', error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'obs-fold', raw: `GET / HTTP/1.1\r\n${H}X-F: one\r\n two\r\n\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'a whitespace line right after the request line', raw: `POST / HTTP/1.1\r\n Transfer-Encoding: chunked\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  {
+    name: 'a whitespace line right after the request line',
+    raw: `POST / HTTP/1.1\r\n Transfer-Encoding: chunked\r\n${H}\r\n`,
+    error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 },
+  },
   { name: 'whitespace before a colon', raw: `GET / HTTP/1.1\r\n${H}X-Foo : bar\r\n\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'a field line without a colon', raw: `GET / HTTP/1.1\r\n${H}NoColon\r\n\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'a non-token field name', raw: `GET / HTTP/1.1\r\n${H}X(Foo): bar\r\n\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
@@ -90,15 +213,35 @@ const cases: Case[] = [
   { name: 'two Host fields', raw: `GET / HTTP/1.1\r\n${H}Host: other\r\n\r\n`, error: { code: 'HIO_ERR_BAD_HOST', status: 400 } },
   { name: 'a Host with userinfo', raw: 'GET / HTTP/1.1\r\nHost: user@localhost\r\n\r\n', error: { code: 'HIO_ERR_BAD_HOST', status: 400 } },
   { name: 'a Host with a bad port', raw: 'GET / HTTP/1.1\r\nHost: localhost:8o\r\n\r\n', error: { code: 'HIO_ERR_BAD_HOST', status: 400 } },
-  { name: 'Content-Length with Transfer-Encoding', raw: `POST / HTTP/1.1\r\n${H}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 } },
+  {
+    name: 'Content-Length with Transfer-Encoding',
+    raw: `POST / HTTP/1.1\r\n${H}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 },
+  },
   { name: 'chunked not last', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked, gzip\r\n\r\n`, error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 } },
   { name: 'a quoted coding', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: "chunked"\r\n\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'an unknown coding before chunked', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n`, error: { code: 'HIO_ERR_NOT_IMPLEMENTED', status: 501 } },
+  {
+    name: 'an unknown coding before chunked',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    error: { code: 'HIO_ERR_NOT_IMPLEMENTED', status: 501 },
+  },
   { name: 'Transfer-Encoding in HTTP/1.0', raw: 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'conflicting Content-Length values', raw: `POST / HTTP/1.1\r\n${H}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd`, error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 } },
-  { name: 'a Content-Length with an exponent', raw: `POST / HTTP/1.1\r\n${H}Content-Length: 5e0\r\n\r\nhello`, error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 } },
+  {
+    name: 'conflicting Content-Length values',
+    raw: `POST / HTTP/1.1\r\n${H}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd`,
+    error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 },
+  },
+  {
+    name: 'a Content-Length with an exponent',
+    raw: `POST / HTTP/1.1\r\n${H}Content-Length: 5e0\r\n\r\nhello`,
+    error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 },
+  },
   { name: 'an empty Content-Length', raw: `POST / HTTP/1.1\r\n${H}Content-Length:\r\n\r\n`, error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 } },
-  { name: 'a huge Content-Length', raw: `POST / HTTP/1.1\r\n${H}Content-Length: 99999999999999999999\r\n\r\n`, error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 } },
+  {
+    name: 'a huge Content-Length',
+    raw: `POST / HTTP/1.1\r\n${H}Content-Length: 99999999999999999999\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_LENGTH', status: 400 },
+  },
   { name: 'HTTP/2.0', raw: `GET / HTTP/2.0\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_VERSION', status: 505 } },
   { name: 'a two-digit major version', raw: `GET / HTTP/11.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'a letter for a version digit', raw: `GET / HTTP/1.x\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
@@ -114,25 +257,109 @@ const cases: Case[] = [
   { name: 'a target without a leading slash', raw: `GET index.html HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'a broken absolute-form authority', raw: `GET http://[broken/ HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
   { name: 'the asterisk form outside OPTIONS', raw: `GET * HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'an unsupported expectation', raw: `POST / HTTP/1.1\r\n${H}Expect: x-teapot\r\nContent-Length: 0\r\n\r\n`, error: { code: 'HIO_ERR_EXPECTATION', status: 417 } },
-  { name: 'a request line over the limit', raw: `GET /${'a'.repeat(40)} HTTP/1.1\r\n${H}\r\n`, limits: { maxRequestLineBytes: 32 }, error: { code: 'HIO_ERR_LINE_TOO_LONG', status: 414 } },
-  { name: 'too many header fields', raw: `GET / HTTP/1.1\r\n${H}A: 1\r\nB: 2\r\nC: 3\r\n\r\n`, limits: { maxHeaders: 3 }, error: { code: 'HIO_ERR_TOO_MANY_HEADERS', status: 431 } },
-  { name: 'a header section over the limit', raw: `GET / HTTP/1.1\r\n${H}X: ${'v'.repeat(64)}\r\n\r\n`, limits: { maxHeaderBytes: 48 }, error: { code: 'HIO_ERR_HEADERS_TOO_LARGE', status: 431 } },
-  { name: 'a declared body over the limit', raw: `POST / HTTP/1.1\r\n${H}Content-Length: 11\r\n\r\n`, limits: { maxBodyBytes: 10 }, error: { code: 'HIO_ERR_BODY_TOO_LARGE', status: 413 } },
-  { name: 'a chunked body over the limit', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\n`, limits: { maxBodyBytes: 10 }, error: { code: 'HIO_ERR_BODY_TOO_LARGE', status: 413 } },
-  { name: 'too many chunks', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n1\r\n`, limits: { maxChunks: 2 }, error: { code: 'HIO_ERR_BODY_TOO_LARGE', status: 413 } },
-  { name: 'a trailer section over the limit', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: ${'t'.repeat(80)}\r\n\r\n`, limits: { maxHeaderBytes: 64 }, error: { code: 'HIO_ERR_HEADERS_TOO_LARGE', status: 431 } },
-  { name: 'a chunk-size line over the limit', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;${'e'.repeat(80)}\r\nhello\r\n0\r\n\r\n`, limits: { maxChunkLineBytes: 64 }, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'a non-hex chunk size', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'whitespace after a chunk size', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'a chunk size line ending in a bare LF', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'a chunk size that overflows', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'chunk data longer than its size', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'an empty chunk extension name', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'a space inside a chunk extension name', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;a b\r\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'an unterminated quoted chunk extension', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;a="b\r\nhello\r\n0\r\n\r\n`, error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 } },
-  { name: 'a trailer line without a colon', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\nNotAField\r\n\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
-  { name: 'a request line after the last chunk instead of trailers', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\nGET / HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
+  {
+    name: 'an unsupported expectation',
+    raw: `POST / HTTP/1.1\r\n${H}Expect: x-teapot\r\nContent-Length: 0\r\n\r\n`,
+    error: { code: 'HIO_ERR_EXPECTATION', status: 417 },
+  },
+  {
+    name: 'a request line over the limit',
+    raw: `GET /${'a'.repeat(40)} HTTP/1.1\r\n${H}\r\n`,
+    limits: { maxRequestLineBytes: 32 },
+    error: { code: 'HIO_ERR_LINE_TOO_LONG', status: 414 },
+  },
+  {
+    name: 'too many header fields',
+    raw: `GET / HTTP/1.1\r\n${H}A: 1\r\nB: 2\r\nC: 3\r\n\r\n`,
+    limits: { maxHeaders: 3 },
+    error: { code: 'HIO_ERR_TOO_MANY_HEADERS', status: 431 },
+  },
+  {
+    name: 'a header section over the limit',
+    raw: `GET / HTTP/1.1\r\n${H}X: ${'v'.repeat(64)}\r\n\r\n`,
+    limits: { maxHeaderBytes: 48 },
+    error: { code: 'HIO_ERR_HEADERS_TOO_LARGE', status: 431 },
+  },
+  {
+    name: 'a declared body over the limit',
+    raw: `POST / HTTP/1.1\r\n${H}Content-Length: 11\r\n\r\n`,
+    limits: { maxBodyBytes: 10 },
+    error: { code: 'HIO_ERR_BODY_TOO_LARGE', status: 413 },
+  },
+  {
+    name: 'a chunked body over the limit',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\n`,
+    limits: { maxBodyBytes: 10 },
+    error: { code: 'HIO_ERR_BODY_TOO_LARGE', status: 413 },
+  },
+  {
+    name: 'too many chunks',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n1\r\n`,
+    limits: { maxChunks: 2 },
+    error: { code: 'HIO_ERR_BODY_TOO_LARGE', status: 413 },
+  },
+  {
+    name: 'a trailer section over the limit',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: ${'t'.repeat(80)}\r\n\r\n`,
+    limits: { maxHeaderBytes: 64 },
+    error: { code: 'HIO_ERR_HEADERS_TOO_LARGE', status: 431 },
+  },
+  {
+    name: 'a chunk-size line over the limit',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;${'e'.repeat(80)}\r\nhello\r\n0\r\n\r\n`,
+    limits: { maxChunkLineBytes: 64 },
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'a non-hex chunk size',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5g\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'whitespace after a chunk size',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'a chunk size line ending in a bare LF',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'a chunk size that overflows',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'chunk data longer than its size',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'an empty chunk extension name',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'a space inside a chunk extension name',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;a b\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'an unterminated quoted chunk extension',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;a="b\r\nhello\r\n0\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_CHUNK', status: 400 },
+  },
+  {
+    name: 'a trailer line without a colon',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\nNotAField\r\n\r\n`,
+    error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 },
+  },
+  {
+    name: 'a request line after the last chunk instead of trailers',
+    raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\nGET / HTTP/1.1\r\n${H}\r\n`,
+    error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 },
+  },
   { name: 'too many empty lines before a request', raw: `\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n${H}\r\n`, error: { code: 'HIO_ERR_BAD_REQUEST', status: 400 } },
 ];
 
@@ -176,14 +403,22 @@ function run(testCase: Case, pieces: Buffer[]): Outcome {
 function check(testCase: Case, outcome: Outcome): string | null {
   if (testCase.error !== undefined) {
     if (outcome.error === undefined) return `expected ${testCase.error.code}, got ${outcome.progress}`;
-    if (outcome.error.code !== testCase.error.code || outcome.error.status !== testCase.error.status) return `expected ${testCase.error.code}/${testCase.error.status}, got ${outcome.error.code}/${outcome.error.status}`;
+    if (outcome.error.code !== testCase.error.code || outcome.error.status !== testCase.error.status)
+      return `expected ${testCase.error.code}/${testCase.error.status}, got ${outcome.error.code}/${outcome.error.status}`;
     return null;
   }
   const request = outcome.request;
   if (request === undefined) return `expected a request, got ${outcome.progress} ${JSON.stringify(outcome.error)}`;
   const expected = testCase.request ?? {};
   for (const [key, value] of Object.entries(expected)) {
-    const actual = key === 'headers' ? request.headers.entries() : key === 'trailers' ? request.trailers.entries() : key === 'body' ? request.body.toString('latin1') : request[key as keyof Request];
+    const actual =
+      key === 'headers'
+        ? request.headers.entries()
+        : key === 'trailers'
+          ? request.trailers.entries()
+          : key === 'body'
+            ? request.body.toString('latin1')
+            : request[key as keyof Request];
     if (JSON.stringify(actual) !== JSON.stringify(value)) return `${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(actual)}`;
   }
   if (outcome.rest !== (testCase.rest ?? '')) return `rest: expected ${JSON.stringify(testCase.rest ?? '')}, got ${JSON.stringify(outcome.rest)}`;
@@ -200,7 +435,10 @@ for (const testCase of cases) {
       const problem = check(testCase, outcome);
       if (problem !== null) t.fail(`split at ${split}: ${problem}`);
     }
-    const bytewise = run(testCase, [...bytes].map((byte) => Buffer.from([byte])));
+    const bytewise = run(
+      testCase,
+      [...bytes].map((byte) => Buffer.from([byte])),
+    );
     t.is(check(testCase, bytewise), null, 'byte by byte');
   });
 }

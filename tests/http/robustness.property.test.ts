@@ -17,7 +17,10 @@ const VALID = [
 ];
 
 const mutated = fc
-  .tuple(fc.constantFrom(...VALID), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete')), { maxLength: 4 }))
+  .tuple(
+    fc.constantFrom(...VALID),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete')), { maxLength: 4 }),
+  )
   .map(([text, edits]) => {
     const bytes = [...Buffer.from(text, 'latin1')];
     for (const [position, value, kind] of edits) {
@@ -29,7 +32,11 @@ const mutated = fc
     return Buffer.from(bytes);
   });
 
-const input = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)), mutated, fc.array(mutated, { maxLength: 3 }).map((parts) => Buffer.concat(parts)));
+const input = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+  mutated,
+  fc.array(mutated, { maxLength: 3 }).map((parts) => Buffer.concat(parts)),
+);
 
 test('no input crashes the server; every connection ends answered or closed', (t) => {
   fc.assert(

@@ -31,7 +31,13 @@ function world(options: SimNetOptions = {}, servantOptions: { tymeout?: number; 
     servant,
     echo,
     client(clientOptions = {}) {
-      const client = new SimClient({ net, host: 'server', port: 80, localHost: clientOptions.localHost ?? 'client', ...(clientOptions.reconnectable !== undefined && { reconnectable: clientOptions.reconnectable }) });
+      const client = new SimClient({
+        net,
+        host: 'server',
+        port: 80,
+        localHost: clientOptions.localHost ?? 'client',
+        ...(clientOptions.reconnectable !== undefined && { reconnectable: clientOptions.reconnectable }),
+      });
       doist.extend([new ClientDoer(client)]);
       return client;
     },
@@ -84,11 +90,13 @@ test('SimNet caps each link direction at its bandwidth', (t) => {
   const size = 50_000;
   let arrivedAt = -1;
   client.tx(Buffer.alloc(size, 1));
-  t.true(w.run(30, () => {
-    const remoter = [...w.servant.remoters.values()][0];
-    if (arrivedAt < 0 && remoter !== undefined && w.echo.echoed >= size) arrivedAt = w.doist.tyme;
-    return arrivedAt >= 0;
-  }));
+  t.true(
+    w.run(30, () => {
+      const remoter = [...w.servant.remoters.values()][0];
+      if (arrivedAt < 0 && remoter !== undefined && w.echo.echoed >= size) arrivedAt = w.doist.tyme;
+      return arrivedAt >= 0;
+    }),
+  );
   // 50,000 bytes at 10,000 bytes/s take 5 s on the wire.
   t.true(arrivedAt >= 5, `arrived at ${arrivedAt}`);
   t.true(arrivedAt < 5.5, `arrived at ${arrivedAt}`);
@@ -135,7 +143,10 @@ test('SimNet#partition one way blocks only that direction', (t) => {
   t.true(w.run(1, () => client.connected));
   w.net.partition('server', 'client', { oneWay: true });
   client.tx(Buffer.from('x'));
-  t.true(w.run(1, () => w.echo.echoed === 1), 'client to server still flows');
+  t.true(
+    w.run(1, () => w.echo.echoed === 1),
+    'client to server still flows',
+  );
   w.run(1);
   t.is(client.rxQueue.length, 0, 'server to client is blocked');
   w.net.repair('server', 'client', { oneWay: true });

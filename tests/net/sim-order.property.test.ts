@@ -85,7 +85,16 @@ function bytesFor(salt: number, offset: number, size: number): Buffer {
 
 /** Runs a plan; returns a list of what went wrong (empty when all is well). */
 function check(p: Plan): string[] {
-  const lab = new SimLab({ seed: p.seed, latency: p.latency, jitter: p.jitter, segment: p.segment, bandwidth: p.bandwidth, tock: p.tock, window: Math.max(p.segment, 256), connectTymeout: 30 });
+  const lab = new SimLab({
+    seed: p.seed,
+    latency: p.latency,
+    jitter: p.jitter,
+    segment: p.segment,
+    bandwidth: p.bandwidth,
+    tock: p.tock,
+    window: Math.max(p.segment, 256),
+    connectTymeout: 30,
+  });
   const clients = p.clients.map((c) => lab.client(c.host));
   const net = lab.net;
   // A connection is "touched" by a reset fault on it or a crash of one of its hosts.
@@ -160,7 +169,10 @@ function check(p: Plan): string[] {
   const problems: string[] = [];
   p.clients.forEach((c, index) => {
     const client = clients[index]!;
-    for (const [name, flow] of [['up', lab.up.get(client)!], ['down', lab.down.get(client)!]] as const) {
+    for (const [name, flow] of [
+      ['up', lab.up.get(client)!],
+      ['down', lab.down.get(client)!],
+    ] as const) {
       const written = flow.writtenBytes;
       const received = flow.receivedBytes;
       const where = `client ${index} ${name}`;

@@ -17,10 +17,16 @@ for (const count of [17, 100, 1000]) {
     const { client, reader } = world.client();
     client.tx(Buffer.from(Array.from({ length: count }, (_, i) => GET(`/${i}`)).join('')));
     // Well inside the idle tymeout: nothing may wait for it.
-    t.true(world.run(3, () => reader.responses.length === count), `answered ${reader.responses.length} of ${count}`);
+    t.true(
+      world.run(3, () => reader.responses.length === count),
+      `answered ${reader.responses.length} of ${count}`,
+    );
     t.true(reader.responses.every((response) => response.status === 200));
     const paths = reader.responses.map((response) => (JSON.parse(response.body.toString()) as { path: string }).path);
-    t.deepEqual(paths, Array.from({ length: count }, (_, i) => `/${i}`));
+    t.deepEqual(
+      paths,
+      Array.from({ length: count }, (_, i) => `/${i}`),
+    );
     t.false(client.rxEnded);
   });
 }
@@ -47,10 +53,12 @@ test('BareServer bounds what a slow-reading pipelining client pins in bytes, not
     t.true(parsed <= 3, `${parsed} requests parsed while the client read nothing`);
     t.true(held <= 4 * MB, `connection holds ${held} bytes`);
     // Reading resumes the uploads: every request is answered, in order.
-    t.true(world.run(120, () => {
-      read();
-      return reader.responses.length === 32;
-    }));
+    t.true(
+      world.run(120, () => {
+        read();
+        return reader.responses.length === 32;
+      }),
+    );
     t.is(parsed, 32);
     t.true(reader.responses.every((response) => response.status === 200));
   } finally {

@@ -31,7 +31,10 @@ test('SimNet#reset: bytes in flight toward either end are not delivered', (t) =>
   t.is(remoter.error?.code, 'ECONNRESET');
   t.is(lab.up.get(client)!.receivedBytes.length, 0);
   t.is(lab.down.get(client)!.receivedBytes.length, 0);
-  t.false(lab.net.trace.events.some((event) => event.kind === 'deliver' && event.tyme > sent + 0.005), 'nothing delivered after the reset');
+  t.false(
+    lab.net.trace.events.some((event) => event.kind === 'deliver' && event.tyme > sent + 0.005),
+    'nothing delivered after the reset',
+  );
   t.deepEqual(traceProblems(lab.net.trace.events), []);
 });
 
@@ -83,7 +86,7 @@ test('SimEndpoint#reset: the resetting end gets nothing more, the peer nothing a
   t.is(down.writtenBytes.subarray(0, down.receivedBytes.length).toString(), down.receivedBytes.toString());
 });
 
-test('SimNet#crash: nothing of a crashed host\'s connections is delivered to it, before or after restart', (t) => {
+test("SimNet#crash: nothing of a crashed host's connections is delivered to it, before or after restart", (t) => {
   const { lab, client } = connected({ jitter: 0.02, seed: 3 });
   lab.net.hold('client', 'server');
   for (let i = 0; i < 5; i++) {

@@ -88,7 +88,10 @@ test('SimTrace digest covers the bytes: same seed and sizes but different conten
   t.not(digestOf(['GET / HTTP/1.1\r\n', 'Host: b\r\n\r\n']), base);
   t.not(digestOf(['PUT / HTTP/1.1\r\n', 'Host: a\r\n\r\n']), base);
   // Swapping two equal-sized chunks changes the bytes, not the sizes.
-  t.not(digestOf(['Host: a\r\n\r\n', 'GET / HTTP/1.1\r\n'].map((chunk) => chunk.padEnd(16))), digestOf(['GET / HTTP/1.1\r\n', 'Host: a\r\n\r\n'].map((chunk) => chunk.padEnd(16))));
+  t.not(
+    digestOf(['Host: a\r\n\r\n', 'GET / HTTP/1.1\r\n'].map((chunk) => chunk.padEnd(16))),
+    digestOf(['GET / HTTP/1.1\r\n', 'Host: a\r\n\r\n'].map((chunk) => chunk.padEnd(16))),
+  );
 });
 
 test('SimTrace keeps a hash of each delivered payload in its events', (t) => {

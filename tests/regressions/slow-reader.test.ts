@@ -176,15 +176,18 @@ test('slow reader (sockets): a peer that reads nothing is dropped at the send ty
     const took = world.doist.tyme - start;
     t.true(took >= 2 && took < 3, `dropped after ${took} s`);
     // Let the client see the close.
-    await until(world.doist, () => {
-      readSome(world.socket, 1 << 20);
-      return world.ended;
-    }, 10_000, 'client sees the close');
+    await until(
+      world.doist,
+      () => {
+        readSome(world.socket, 1 << 20);
+        return world.ended;
+      },
+      10_000,
+      'client sees the close',
+    );
     t.pass();
   } finally {
     world.socket.destroy();
     world.doist.exit();
   }
 });
-
-

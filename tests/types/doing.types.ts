@@ -32,8 +32,13 @@ new Doist().do([], { real: true });
 new Tymist({ tymeout: 1 });
 // @ts-expect-error Tymer takes duration, not timeout
 new Tymer({ timeout: 1 });
-// @ts-expect-error doify takes tock, name and opts
-doify(function* (): Dog { yield 0; }, { tick: 1 });
+doify(
+  function* (): Dog {
+    yield 0;
+  },
+  // @ts-expect-error doify takes tock, name and opts
+  { tick: 1 },
+);
 // @ts-expect-error doize takes tock, name and opts
 doize({ limit: 1 });
 // @ts-expect-error DoDoer has always, not alway

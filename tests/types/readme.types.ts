@@ -2,7 +2,20 @@
  * The README's code examples, type-checked by `npm test` (never run), so the
  * documentation cannot drift from the API.
  */
-import { BareServer, BareServerDoer, ClientDoer, CustomResponder, Doer, Doist, SimClient, SimNet, SimServant, Steward, doify, type Request } from '../../src/index.js';
+import {
+  BareServer,
+  BareServerDoer,
+  ClientDoer,
+  CustomResponder,
+  Doer,
+  Doist,
+  SimClient,
+  SimNet,
+  SimServant,
+  Steward,
+  doify,
+  type Request,
+} from '../../src/index.js';
 
 export async function serving(): Promise<void> {
   class Hello extends Steward {
