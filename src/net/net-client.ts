@@ -14,7 +14,7 @@ import type { Tymth } from '../core/tymist.js';
 import { checkAddress, formatAddress, type Address } from './address.js';
 import type { Client } from './client.js';
 import { NetConnection, type NetConnectionOptions } from './net-connection.js';
-import { Reconnector } from './reconnector.js';
+import { Reconnector, reconnectOptions } from './reconnector.js';
 import { toNetError } from './net-error.js';
 
 /** Options of a {@link NetClient}. */
@@ -47,7 +47,7 @@ export class NetClient extends NetConnection implements Client {
     super(options);
     this.address = checkAddress('NetClient', { host: options.host ?? '127.0.0.1', port: options.port });
     this.#tls = options.tls;
-    this.#reconnector = new Reconnector('NetClient', { tymth: options.tymth ?? null, ...pick(options) });
+    this.#reconnector = new Reconnector('NetClient', { tymth: options.tymth ?? null, ...reconnectOptions(options) });
   }
 
   get connected(): boolean {
@@ -148,11 +148,4 @@ export class TlsClient extends NetClient {
   constructor(options: NetClientOptions & { readonly tls: ConnectionOptions }) {
     super(options);
   }
-}
-
-function pick(options: { readonly reconnectable?: boolean; readonly reconnectTymeout?: number }): { reconnectable?: boolean; reconnectTymeout?: number } {
-  return {
-    ...(options.reconnectable !== undefined && { reconnectable: options.reconnectable }),
-    ...(options.reconnectTymeout !== undefined && { reconnectTymeout: options.reconnectTymeout }),
-  };
 }

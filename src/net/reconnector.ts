@@ -69,3 +69,14 @@ export class Reconnector {
     return true;
   }
 }
+
+/** The reconnect settings a client's options carry, without the absent ones (for exactOptionalPropertyTypes). */
+export function reconnectOptions(options: { readonly reconnectable?: boolean; readonly reconnectTymeout?: number }): {
+  reconnectable?: boolean;
+  reconnectTymeout?: number;
+} {
+  return {
+    ...(options.reconnectable !== undefined && { reconnectable: options.reconnectable }),
+    ...(options.reconnectTymeout !== undefined && { reconnectTymeout: options.reconnectTymeout }),
+  };
+}

@@ -10,7 +10,7 @@ import { checkOptions } from '../../core/options.js';
 import type { Tymth } from '../../core/tymist.js';
 import { checkAddress, formatAddress, type Address } from '../address.js';
 import type { Client } from '../client.js';
-import { Reconnector } from '../reconnector.js';
+import { Reconnector, reconnectOptions } from '../reconnector.js';
 import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
 import type { SimFabric } from './sim-fabric.js';
 
@@ -44,7 +44,7 @@ export class SimClient extends SimEndpoint implements Client {
     checkOptions('SimClient', options, KNOWN);
     super(options.net, options.localHost ?? 'client', options);
     this.address = checkAddress('SimClient', { host: options.host ?? 'server', port: options.port });
-    this.#reconnector = new Reconnector('SimClient', { tymth: options.tymth ?? options.net.tymth, ...pick(options) });
+    this.#reconnector = new Reconnector('SimClient', { tymth: options.tymth ?? options.net.tymth, ...reconnectOptions(options) });
   }
 
   get reconnectable(): boolean {
@@ -117,11 +117,4 @@ export class SimClient extends SimEndpoint implements Client {
   nextDue(): number {
     return this.tymer.tymth?.() ?? 0;
   }
-}
-
-function pick(options: { readonly reconnectable?: boolean; readonly reconnectTymeout?: number }): { reconnectable?: boolean; reconnectTymeout?: number } {
-  return {
-    ...(options.reconnectable !== undefined && { reconnectable: options.reconnectable }),
-    ...(options.reconnectTymeout !== undefined && { reconnectTymeout: options.reconnectTymeout }),
-  };
 }
