@@ -35,13 +35,14 @@
  *   response was already written), never an exception out of service().
  */
 import { isUtf8 } from 'node:buffer';
-import { HttpParseError } from '../core/errors.js';
+import { HioError, HttpParseError } from '../core/errors.js';
 import type { HeaderPair } from '../core/hict.js';
 import type { Remoter } from '../net/connection.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
 import { Requestant } from './requestant.js';
-import type { Exchange, Responder } from './responder.js';
+import type { Responder } from './responder.js';
+import { ResponseWriter, type RequestHead } from './response-writer.js';
 import type { StewardHost } from './steward-host.js';
 import { reasonPhrase } from './status.js';
 
@@ -69,7 +70,7 @@ export class Steward {
   /** Bytes held by the requests in #pending. */
   #pendingBytes = 0;
   #responder: Responder | null = null;
-  #exchange: Exchange | null = null;
+  #writer: ResponseWriter | null = null;
   /** Bytes held by the request being answered. */
   #exchangeBytes = 0;
   #closing = false;
@@ -285,23 +286,29 @@ export class Steward {
         this.#begin(next);
       }
       if (remoter.txPending > this.server.highWater) break;
-      const exchange = this.#exchange!;
+      const writer = this.#writer!;
       let finished: boolean;
       try {
-        finished = this.#responder!.pour(exchange);
+        finished = this.#responder!.pour(writer);
+        if (finished && !writer.ended) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the responder finished without ending its response');
       } catch (error) {
-        // Part of the response may be out already: only a reset tells the client it is broken.
-        this.server.fault(error, exchange.request);
-        remoter.reset();
-        this.done = true;
-        return false;
+        this.server.fault(error, writer.request);
+        if (writer.headSent) {
+          // Part of the response may be out already: only a reset tells the client it is broken.
+          remoter.reset();
+          this.done = true;
+          return false;
+        }
+        this.#responder = FAILED;
+        writer.persisted = false;
+        continue;
       }
       if (!finished) break;
       answered = true;
       this.#responder = null;
-      this.#exchange = null;
+      this.#writer = null;
       this.#exchangeBytes = 0;
-      if (!exchange.persisted) {
+      if (!writer.persisted) {
         this.#pending.length = 0;
         this.#pendingBytes = 0;
         this.#closing = true;
@@ -323,33 +330,35 @@ export class Steward {
     this.#pendingBytes = 0;
     this.#closing = true;
     this.#discarding = !this.remoter.rxEnded;
-    const head = this.requestant.method === 'HEAD';
-    this.remoter.tx(errorResponse(error.status, this.server.date(), this.server.serverName, { head, detail: `${error.message} (${error.code})` }));
+    const requestant = this.requestant;
+    const request = { method: requestant.method, version: requestant.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1' };
+    const writer = new ResponseWriter(this.remoter, request, { persisted: false, date: this.server.date(), server: this.server.serverName });
+    writeError(writer, error.status, `${error.message} (${error.code})`);
   }
 
   #begin(held: Held): void {
     const request = held.request;
     // Last: nothing parsed behind it, and nothing more will be (closing) or has begun to arrive.
     const last = this.#pending.length === 0 && (this.#closing || !this.requestant.started);
-    const exchange: Exchange = {
-      request,
-      remoter: this.remoter,
+    const server = this.server;
+    const writer = new ResponseWriter(this.remoter, request, {
       // The last answer before the peer's half-close, or a draining server's last one, says it closes.
-      persisted: request.persisted && !(last && (this.remoter.rxEnded || this.server.draining)),
-      date: this.server.date(),
-      server: this.server.serverName,
-      requiredHeaders: this.server.requiredHeaders,
-    };
+      persisted: request.persisted && !(last && (this.remoter.rxEnded || server.draining)),
+      date: server.date(),
+      server: server.serverName,
+      requiredHeaders: server.requiredHeaders,
+      highWater: server.highWater,
+    });
     let responder: Responder;
     try {
       responder = this.respond(request);
     } catch (error) {
-      this.server.fault(error, request);
-      exchange.persisted = false;
-      responder = new CustomResponder({ status: 500, body: '500 Internal Server Error (HIO_ERR_APP)\n' });
+      server.fault(error, request);
+      writer.persisted = false;
+      responder = FAILED;
     }
     this.#responder = responder;
-    this.#exchange = exchange;
+    this.#writer = writer;
     this.#exchangeBytes = held.bytes;
   }
 
@@ -450,12 +459,26 @@ export interface ErrorResponseOptions {
  * "400 Bad Request: repeated Host (HIO_ERR_BAD_HOST)", as text.
  */
 export function errorResponse(status: number, date: string, server: string | null, options: ErrorResponseOptions = {}): Buffer {
-  const reason = reasonPhrase(status);
-  const body = options.detail === undefined ? `${status} ${reason}\n` : `${status} ${reason}: ${options.detail}\n`;
-  const serverLine = server === null ? '' : `Server: ${server}\r\n`;
-  const head = `HTTP/1.1 ${status} ${reason}\r\nDate: ${date}\r\n${serverLine}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-  return Buffer.from(options.head === true ? head : head + body, 'utf8');
+  let message: Uint8Array = Buffer.alloc(0);
+  const sink = {
+    txPending: 0,
+    tx(bytes: Uint8Array): void {
+      message = bytes;
+    },
+  };
+  const request = { method: options.head === true ? 'HEAD' : 'GET', version: 'HTTP/1.1' };
+  writeError(new ResponseWriter(sink, request, { persisted: false, date, server }), status, options.detail);
+  return Buffer.from(message.buffer, message.byteOffset, message.length);
 }
+
+/** Writes an error answer of one text line, "STATUS Reason: detail", through `writer`. */
+function writeError(writer: ResponseWriter<RequestHead>, status: number, detail: string | undefined): void {
+  const reason = reasonPhrase(status);
+  writer.send({ status, body: detail === undefined ? `${status} ${reason}\n` : `${status} ${reason}: ${detail}\n` }, 'text/plain; charset=utf-8');
+}
+
+/** What a steward answers when the application failed before writing anything: 500, and the connection closes. */
+const FAILED: Responder = new CustomResponder({ status: 500, body: '500 Internal Server Error (HIO_ERR_APP)\n' });
 
 /** The echo of a request: what the default Steward answers, as JSON data. */
 export function echo(request: Request): Record<string, unknown> {

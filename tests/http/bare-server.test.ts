@@ -262,8 +262,9 @@ test('BareServer resets the connection when a responder fails mid-pour', (t) => 
   class Broken extends Steward {
     override respond(): Responder {
       return {
-        pour: (exchange) => {
-          exchange.remoter.tx(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart'));
+        pour: (writer) => {
+          writer.writeHead(200, { 'Content-Length': '100' });
+          writer.write('part');
           throw new Error('half way');
         },
       };
@@ -282,10 +283,10 @@ test('BareServer pours a response over several passes when the responder is not 
     override respond(): Responder {
       let calls = 0;
       return {
-        pour: (exchange) => {
+        pour: (writer) => {
           calls += 1;
           if (calls < 4) return false;
-          return new CustomResponder({ body: `after ${calls} passes` }).pour(exchange);
+          return new CustomResponder({ body: `after ${calls} passes` }).pour(writer);
         },
       };
     }

@@ -1,14 +1,12 @@
 import test from 'ava';
-import { buildResponse, CustomResponder, type ResponseSpec } from '../../src/http/custom-responder.js';
-import type { Exchange } from '../../src/http/responder.js';
+import { CustomResponder, type ResponseSpec } from '../../src/http/custom-responder.js';
+import { ResponseWriter } from '../../src/http/response-writer.js';
 import type { Request } from '../../src/http/request.js';
 import { Hict } from '../../src/core/hict.js';
 import { HioError } from '../../src/core/errors.js';
 import { reasonPhrase, isBodiless } from '../../src/http/status.js';
 import { HttpDate } from '../../src/http/http-date.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
-import { ByteQueue } from '../../src/core/byte-queue.js';
-import type { Remoter } from '../../src/net/connection.js';
 
 function request(overrides: Partial<Request> = {}): Request {
   return {
@@ -31,21 +29,30 @@ function request(overrides: Partial<Request> = {}): Request {
   };
 }
 
-function exchange(overrides: Partial<Request> = {}, options: Partial<Pick<Exchange, 'persisted' | 'requiredHeaders' | 'server'>> = {}): Exchange {
+interface Options {
+  readonly persisted?: boolean;
+  readonly requiredHeaders?: boolean;
+  readonly server?: string | null;
+}
+
+/** A writer for a request, collecting what it sends in `sent`. */
+function exchange(overrides: Partial<Request> = {}, options: Options = {}): ResponseWriter & { sent: Buffer[] } {
   const sent: Buffer[] = [];
-  const remoter = { tx: (bytes: Uint8Array) => sent.push(Buffer.from(bytes)), rxQueue: new ByteQueue(), txPending: 0 } as unknown as Remoter;
+  const sink = { tx: (bytes: Uint8Array) => sent.push(Buffer.from(bytes)), txPending: 0 };
   const req = request(overrides);
-  return {
-    request: req,
-    remoter,
+  const writer = new ResponseWriter(sink, req, {
     persisted: options.persisted ?? req.persisted,
     date: 'Thu, 01 Jan 2026 00:00:00 GMT',
     server: options.server === undefined ? 'hio-ts' : options.server,
     requiredHeaders: options.requiredHeaders ?? true,
-  };
+  });
+  return Object.assign(writer, { sent });
 }
 
-const text = (spec: ResponseSpec, ex: Exchange = exchange()): string => buildResponse(spec, ex).toString('latin1');
+const text = (spec: ResponseSpec, ex = exchange()): string => {
+  new CustomResponder(spec).pour(ex);
+  return Buffer.concat(ex.sent).toString('latin1');
+};
 
 test('CustomResponder builds status line, required headers and a text body', (t) => {
   t.is(
@@ -128,9 +135,8 @@ test('CustomResponder refuses header injection, bad statuses and bad reasons', (
 });
 
 test('CustomResponder#pour queues the whole message in one tx and is done at once', (t) => {
-  const sent: Buffer[] = [];
   const ex = exchange();
-  (ex.remoter as unknown as { tx: (bytes: Uint8Array) => void }).tx = (bytes) => sent.push(Buffer.from(bytes));
+  const sent = ex.sent;
   t.true(new CustomResponder({ body: 'x' }).pour(ex));
   t.is(sent.length, 1);
   t.true(sent[0]!.toString().endsWith('\r\n\r\nx'));

@@ -52,7 +52,7 @@ class Unhurried extends Steward {
   override respond(request: Request): Responder {
     let passes = 0;
     const inner = new CustomResponder({ body: request.path });
-    return { pour: (exchange) => ++passes > 3 && inner.pour(exchange) };
+    return { pour: (writer) => ++passes > 3 && inner.pour(writer) };
   }
 }
 
