@@ -33,8 +33,9 @@ import { isFieldValue } from './chars.js';
 import { HttpDate } from './http-date.js';
 import { HTTP_DEFAULTS, resolveLenience, resolveLimits, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
+import type { ConnectionHandler } from './connection-handler.js';
 import { Steward } from './steward.js';
-import type { StewardHost } from './steward-host.js';
+import type { RespondFunction, StewardHost } from './steward-host.js';
 
 const log = debuglog('hio');
 const requestChannel = channel('hio:http:request');
@@ -99,6 +100,11 @@ export interface BareServerOptions {
   readonly requiredHeaders?: boolean;
   /** The steward class (default: the echoing Steward). */
   readonly steward?: StewardClass;
+  /**
+   * Makes the responder for each request, for stewards that do not override
+   * `respond` (default: none; the Steward echoes the request as JSON).
+   */
+  readonly respond?: RespondFunction;
 }
 
 const KNOWN = [
@@ -124,13 +130,14 @@ const KNOWN = [
   'serverName',
   'requiredHeaders',
   'steward',
+  'respond',
 ];
 
 /** An HTTP/1.1 server: a servant and its stewards. */
 export class BareServer implements Serviceable, StewardHost {
   readonly servant: Servant;
-  /** The live stewards, by connection. */
-  readonly stewards = new Map<Remoter, Steward>();
+  /** The live connection handlers (stewards, or what took a connection over), by connection. */
+  readonly stewards = new Map<Remoter, ConnectionHandler>();
   readonly limits: HttpLimits;
   readonly lenient: HttpLenience;
   readonly methods: ReadonlySet<string>;
@@ -147,15 +154,16 @@ export class BareServer implements Serviceable, StewardHost {
   readonly highWater: number;
   readonly serverName: string | null;
   readonly requiredHeaders: boolean;
+  readonly respond: RespondFunction | null;
   /** Faults contained by the server (application errors, broken responders). */
   faults = 0;
   readonly #Steward: StewardClass;
   readonly #date: HttpDate;
   #tymth: Tymth | null = null;
-  #busy = new Set<Steward>();
-  #settling = new Set<Steward>();
-  #deadlines = new MinHeap<{ readonly steward: Steward; readonly at: number }>();
-  #scheduled = new Map<Steward, number>();
+  #busy = new Set<ConnectionHandler>();
+  #settling = new Set<ConnectionHandler>();
+  #deadlines = new MinHeap<{ readonly steward: ConnectionHandler; readonly at: number }>();
+  #scheduled = new Map<ConnectionHandler, number>();
   #pass = 0;
   readonly #onError: FaultHandler;
   #draining = false;
@@ -186,6 +194,9 @@ export class BareServer implements Serviceable, StewardHost {
       throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: serverName must be a valid field value');
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.#Steward = options.steward ?? Steward;
+    if (options.respond !== undefined && typeof options.respond !== 'function')
+      throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: respond must be a function (request) => Responder');
+    this.respond = options.respond ?? null;
     // Connections idle from their first moment time out like idle keep-alive ones.
     this.servant.tymeout = this.keepAliveTymeout;
     this.#date = new HttpDate(options.clock ?? this.servant.clock ?? realClock);
@@ -356,17 +367,29 @@ export class BareServer implements Serviceable, StewardHost {
     }
   }
 
-  #run(steward: Steward, pass: number): void {
+  #run(steward: ConnectionHandler, pass: number): void {
     steward.pass = pass;
     try {
       steward.service();
     } catch (error) {
       this.fault(error, null);
       steward.remoter.reset();
-      steward.done = true;
+      this.#forget(steward);
+      return;
     }
     if (steward.done) {
-      this.#forget(steward);
+      const successor = steward.successor;
+      if (successor === null || successor.remoter !== steward.remoter) {
+        if (successor !== null) this.fault(new HioError('HIO_ERR_RESPONSE_STATE', 'a successor must take over the same connection'), null);
+        this.#forget(steward);
+        return;
+      }
+      // An upgrade: the successor takes the connection over in this same pass.
+      this.#busy.delete(steward);
+      this.#settling.delete(steward);
+      this.#scheduled.delete(steward);
+      this.stewards.set(steward.remoter, successor);
+      this.#run(successor, pass);
       return;
     }
     if (steward.settling) this.#settling.add(steward);
@@ -376,7 +399,7 @@ export class BareServer implements Serviceable, StewardHost {
   }
 
   /** Queues the steward's deadline unless an entry at or before it is queued already. */
-  #reschedule(steward: Steward): void {
+  #reschedule(steward: ConnectionHandler): void {
     // A deadline that moved later (a body arriving) keeps its earlier entry:
     // the steward runs then, finds nothing due, and is scheduled anew.
     const deadline = steward.deadline;
@@ -386,7 +409,7 @@ export class BareServer implements Serviceable, StewardHost {
     }
   }
 
-  #forget(steward: Steward): void {
+  #forget(steward: ConnectionHandler): void {
     this.stewards.delete(steward.remoter);
     this.#busy.delete(steward);
     this.#settling.delete(steward);

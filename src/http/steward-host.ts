@@ -10,6 +10,10 @@
 import type { Tymth } from '../core/tymist.js';
 import type { HttpLenience, HttpLimits } from './limits.js';
 import type { Request } from './request.js';
+import type { Responder } from './responder.js';
+
+/** Makes the responder for one request (the application of a server without a Steward subclass). Throwing answers 500. */
+export type RespondFunction = (request: Request) => Responder;
 
 /** What a steward reads from and reports to its server. Tymeouts are seconds of tyme; sizes are bytes. */
 export interface StewardHost {
@@ -45,6 +49,8 @@ export interface StewardHost {
   readonly serverName: string | null;
   /** Whether responders add Date, Server, Content-Length and Connection. */
   readonly requiredHeaders: boolean;
+  /** The server's respond function, used by stewards that do not override respond(); null for the echo. */
+  readonly respond: RespondFunction | null;
   /** True once the server began a graceful shutdown. */
   readonly draining: boolean;
   /** The tyme closure, or null before the server is wound. */

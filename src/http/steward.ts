@@ -41,6 +41,7 @@ import type { Remoter } from '../net/connection.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
 import { Requestant } from './requestant.js';
+import type { ConnectionHandler } from './connection-handler.js';
 import type { Responder } from './responder.js';
 import { ResponseWriter, type RequestHead } from './response-writer.js';
 import type { StewardHost } from './steward-host.js';
@@ -54,16 +55,20 @@ interface Held {
   readonly bytes: number;
 }
 
-/** A per-connection request/response pairing. Subclass it and override {@link respond}. */
-export class Steward {
+/**
+ * A per-connection request/response pairing. Give the server a `respond`
+ * function, or subclass it and override {@link respond}.
+ */
+export class Steward implements ConnectionHandler {
   /** The server this steward works for (a {@link BareServer}, or any host). */
   readonly server: StewardHost;
   /** The connection. */
   readonly remoter: Remoter;
   /** The parser reading the connection's bytes. */
   readonly requestant: Requestant;
-  /** True once the connection is finished with; the server then forgets the steward. */
+  /** True once the connection is finished with; the server then forgets the steward (or runs its successor). */
   done = false;
+  #successor: ConnectionHandler | null = null;
   /** @internal The server's pass number when this steward last ran. */
   pass = -1;
   #pending: Array<Held | HttpParseError> = [];
@@ -114,11 +119,36 @@ export class Steward {
     return Math.min(this.#headerDeadline, this.#bodyDeadline());
   }
 
+  /** Once done: the handler that took the connection over (see {@link handOver}), else null. */
+  get successor(): ConnectionHandler | null {
+    return this.#successor;
+  }
+
   /**
-   * Makes the responder for one request. The default echoes the request as
-   * JSON; override it to serve something else. Throwing answers 500.
+   * Hands the connection over to another handler (an upgrade to another
+   * protocol): this steward is done at once, parses nothing more and answers
+   * nothing more; requests it parsed ahead are dropped; bytes not yet parsed
+   * stay in the connection's receive queue for `next`, which the server runs
+   * from this pass on. Call it from a responder once its last answer is
+   * written (a 101, say).
+   */
+  handOver(next: ConnectionHandler): void {
+    if (this.done) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the steward is already done');
+    if (next.remoter !== this.remoter) throw new HioError('HIO_ERR_RESPONSE_STATE', 'a successor must take over the same connection');
+    this.#successor = next;
+    this.#pending.length = 0;
+    this.#pendingBytes = 0;
+    this.done = true;
+  }
+
+  /**
+   * Makes the responder for one request. The default calls the server's
+   * `respond` function, or without one echoes the request as JSON; override
+   * it to serve something else. Throwing answers 500.
    */
   respond(request: Request): Responder {
+    const respond = this.server.respond;
+    if (respond !== null) return respond(request);
     const fields = echo(request);
     let text: string;
     try {
@@ -154,8 +184,9 @@ export class Steward {
     // waits for an event that may not come.
     for (;;) {
       this.#read();
-      if (!this.#answer() || this.#closing) break;
+      if (!this.#answer() || this.#closing || this.done) break;
     }
+    if (this.done) return;
     if (this.#closing && this.#responder === null && this.#pending.length === 0) {
       this.#shutdown = true;
       remoter.shutdownSend();
@@ -303,6 +334,8 @@ export class Steward {
         writer.persisted = false;
         continue;
       }
+      // Handed over: whatever follows on this connection is the successor's.
+      if (this.done) return false;
       if (!finished) break;
       answered = true;
       this.#responder = null;

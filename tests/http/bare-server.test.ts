@@ -160,7 +160,7 @@ test('BareServer forgets a connection reset in the middle of a body', (t) => {
   const world = httpWorld();
   const { client, reader } = world.client();
   client.tx(Buffer.from('POST / HTTP/1.1\r\nHost: server\r\nContent-Length: 1000\r\n\r\npartial'));
-  t.true(world.run(1, () => world.server.stewards.size === 1 && [...world.server.stewards.values()][0]!.requestant.bodyReceived > 0));
+  t.true(world.run(1, () => world.server.stewards.size === 1 && ([...world.server.stewards.values()][0] as Steward).requestant.bodyReceived > 0));
   client.reset();
   t.true(world.run(1, () => world.server.stewards.size === 0 && world.server.servant.remoters.size === 0));
   t.is(reader.responses.length, 0);
