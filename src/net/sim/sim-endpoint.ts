@@ -246,6 +246,8 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
    * and connects to `address` (a client reconnecting).
    */
   protected connectTo(address: Address): void {
+    // What the network owes the connection being left (an answer to its connect, say) must reach it, not the next one.
+    this.net.catchUp();
     this.#clearInbox();
     this.#connectedFact = false;
     this.#peerEnded = false;

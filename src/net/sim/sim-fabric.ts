@@ -34,6 +34,13 @@ export interface SimFabric {
    */
   advance(): void;
   /**
+   * Processes the events due before the current tyme, as every entry point
+   * of the network does first. An end calls it before it forgets the state
+   * of the connection it leaves: what happened before now belongs to that
+   * connection.
+   */
+  catchUp(): void;
+  /**
    * Attaches a new connection end living on host `end.host` (called once,
    * by the end's constructor) and returns the wire it uses for the rest of
    * its life. The network delivers to `end` through {@link SimEnd}.

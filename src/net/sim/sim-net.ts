@@ -149,6 +149,11 @@ export class SimNet extends Tymee implements SimFabric {
     }
   }
 
+  /** For the ends (the {@link SimFabric} contract): processes the events due before the current tyme (none while advancing). */
+  catchUp(): void {
+    this.#now();
+  }
+
   /** Tyme of the next scheduled event, or Infinity. */
   nextEventTyme(): number {
     return this.#events.peekKey();
@@ -328,11 +333,12 @@ export class SimNet extends Tymee implements SimFabric {
 
   /** Starts a connect from a client's end to `targetHost:targetPort`, forgetting its previous connection. */
   #connect(client: Attachment, targetHost: string, targetPort: number): void {
+    // Catch up while the record is still the previous connection's: what arrives before now is that one's.
+    const tyme = this.#now();
     client.peer = null;
     client.stream = null;
     client.incoming = 0;
     client.blocked = false;
-    const tyme = this.#now();
     const name = client.end.host;
     const host = this.#host(name);
     const target = this.#host(targetHost);
