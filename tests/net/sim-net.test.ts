@@ -266,6 +266,59 @@ test('SimNet: bytes for a closed end are answered with a reset', (t) => {
   doist.exit();
 });
 
+test('SimClient#reopen after a close: what the network owed the old connect does not reach the new one', (t) => {
+  let tyme = 0;
+  const net = new SimNet({ tymth: () => tyme, latency: 0.01, connectTymeout: 1 });
+  const servant = new SimServant({ net, host: 'server', port: 80 });
+  servant.reopen();
+  servant.serviceConnects();
+  net.hold('client', 'server');
+  const client = new SimClient({ net, port: 80 });
+  client.open();
+  tyme = 0.5;
+  client.close();
+  // Nobody advanced the network since: the old connect's timeout (at 1) is overdue when the client connects again.
+  tyme = 1.5;
+  client.reopen();
+  net.release('client', 'server');
+  for (let i = 0; i < 10; i++) {
+    tyme += 0.0625;
+    servant.service();
+    client.service();
+  }
+  t.is(client.error, null);
+  t.true(client.connected);
+  const timeout = net.trace.events.find((event) => event.kind === 'timeout');
+  t.is(timeout, undefined);
+});
+
+test('SimNet#sleep: an event scheduled before a sleeper is due wakes it, once; one at or after its tyme does not', (t) => {
+  let tyme = 0;
+  const net = new SimNet({ tymth: () => tyme });
+  const woken: string[] = [];
+  const early = { wake: () => woken.push('early') };
+  const late = { wake: () => woken.push('late') };
+  net.sleep(early, 1);
+  net.sleep(late, 5);
+  net.at(5, () => {});
+  t.deepEqual(woken, []);
+  net.at(2, () => {});
+  t.deepEqual(woken, ['late']);
+  // Woken, a sleeper is forgotten until it sleeps again.
+  net.at(0.5, () => {});
+  t.deepEqual(woken, ['late', 'early']);
+  net.at(0.25, () => {});
+  t.deepEqual(woken, ['late', 'early']);
+  net.sleep(late, 4);
+  net.forgetSleeper(late);
+  net.at(3, () => {});
+  t.deepEqual(woken, ['late', 'early']);
+  t.is(net.nextEventTyme(), 0.25);
+  tyme = 1;
+  net.advance();
+  t.is(net.nextEventTyme(), 2);
+});
+
 test('SimServant on a taken port fails with EADDRINUSE', (t) => {
   const w = world();
   const second = new SimServant({ net: w.net, host: 'server', port: 80 });

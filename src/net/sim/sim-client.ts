@@ -5,6 +5,13 @@
  * with ECONNREFUSED or ETIMEDOUT) in a later serviceConnect; queued bytes
  * survive a reconnect; a reconnectable client retries every
  * `reconnectTymeout` seconds of tyme.
+ *
+ * It sleeps like a NetClient: its next due tyme is the earliest of its idle
+ * deadline, its next reconnect and the network's next event (which it takes
+ * in with its next pass), or now while it has work pending. Facts the
+ * network delivers between passes wake it through its waker; an event
+ * scheduled before its due tyme wakes it through the network
+ * ({@link SimSleeper}).
  */
 import { checkOptions } from '../../core/options.js';
 import type { Tymth } from '../../core/tymist.js';
@@ -12,7 +19,7 @@ import { checkAddress, formatAddress, type Address } from '../address.js';
 import type { Client } from '../client.js';
 import { Reconnector, reconnectOptions } from '../reconnector.js';
 import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
-import type { SimFabric } from './sim-fabric.js';
+import type { SimFabric, SimSleeper } from './sim-fabric.js';
 
 /** Options of a {@link SimClient}. */
 export interface SimClientOptions extends SimEndpointOptions {
@@ -39,6 +46,14 @@ export class SimClient extends SimEndpoint implements Client {
   readonly #reconnector: Reconnector;
   #notified = false;
   #started = false;
+  /** True while this client's own pass processes the network's events: what they deliver is taken in by that pass. */
+  #advancing = false;
+  /** How the network wakes this client when it schedules an event before its due tyme (not during its own pass: that one is due anyway). */
+  readonly #sleeper: SimSleeper = {
+    wake: () => {
+      if (!this.#advancing) this.waker?.();
+    },
+  };
 
   constructor(options: SimClientOptions) {
     checkOptions('SimClient', options, KNOWN);
@@ -68,9 +83,12 @@ export class SimClient extends SimEndpoint implements Client {
   }
 
   notify(): void {
-    // One wake until the next receive pass is enough: that pass takes in everything.
-    if (this.#notified) return;
+    // One wake until the next receive pass is enough: that pass takes in
+    // everything, also what the pass's own advance delivers.
+    if (this.#notified || this.#advancing) return;
     this.#notified = true;
+    // A pass is due now: the network need not wake this client for an event.
+    this.net.forgetSleeper(this.#sleeper);
     this.waker?.();
   }
 
@@ -92,10 +110,16 @@ export class SimClient extends SimEndpoint implements Client {
   override close(): void {
     super.close();
     this.detach();
+    this.net.forgetSleeper(this.#sleeper);
   }
 
   serviceConnect(): boolean {
-    this.net.advance();
+    this.#advancing = true;
+    try {
+      this.net.advance();
+    } finally {
+      this.#advancing = false;
+    }
     // Consume the connect's outcome now (the receive pass would too).
     if (this.connecting || this.failure !== null) this.serviceReceives();
     if (this.#reconnector.check(this.cutoff && !this.closed)) this.reopen();
@@ -113,8 +137,24 @@ export class SimClient extends SimEndpoint implements Client {
     this.serviceReceives();
   }
 
-  /** Always due, as a SimServant: the network advances only when serviced. */
+  /**
+   * Now while facts or bytes wait for a pass (or reading is paused, for a
+   * reader elsewhere to consume, or a cut-off connection has yet to start
+   * its reconnect timer); otherwise the earliest of the idle
+   * deadline, the next reconnect and the network's next event (Infinity when
+   * there is none: only an event of its own wakes it). The network is told,
+   * so an event it schedules earlier wakes the client. Without a tymth the
+   * client is always due.
+   */
   nextDue(): number {
-    return this.tymer.tymth?.() ?? 0;
+    const tymth = this.tymer.tymth;
+    if (tymth === null) return 0;
+    const now = tymth();
+    // A connection cut off since the last connect pass: that pass starts the reconnect timer.
+    const noticing = this.reconnectable && this.cutoff && !this.closed && this.#reconnector.due === Infinity;
+    const due = this.busy || this.paused || noticing ? now : Math.min(this.idleDeadline, this.#reconnector.due, this.net.nextEventTyme());
+    if (due > now) this.net.sleep(this.#sleeper, due);
+    else this.net.forgetSleeper(this.#sleeper);
+    return due;
   }
 }

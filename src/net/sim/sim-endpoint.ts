@@ -45,6 +45,8 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
   #connected = false;
   #shutdownAsked = false;
   #finSent = false;
+  /** Our half-close, sent after the peer's, ended the connection during a send pass: the owner sees it in the next pass. */
+  #endedBySend = false;
 
   constructor(net: SimFabric, host: string, options: SimEndpointOptions) {
     const tymth = options.tymth ?? net.tymth;
@@ -89,6 +91,7 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
       this.#connectedFact ||
       (this.#peerEnded && !this.stateRxEnded) ||
       (this.#failure !== null && !this.stateCutoff) ||
+      this.#endedBySend ||
       (this.#connected && !this.stateCutoff && ((this.#tx.length > 0 && !this.#wire.blocked) || (this.#shutdownAsked && !this.#finSent)))
     );
   }
@@ -100,6 +103,7 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
   }
 
   serviceReceives(): void {
+    this.#endedBySend = false;
     if (this.#connectedFact) {
       this.#connectedFact = false;
       this.#connected = true;
@@ -156,8 +160,12 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
     if (this.#shutdownAsked && !this.#finSent && this.#tx.length === 0) {
       this.#finSent = true;
       wire.fin(false);
-      // The peer had already half-closed: both directions are now closed.
-      if (this.stateRxEnded) this.stateCutoff = true;
+      // The peer had already half-closed: both directions are now closed,
+      // after the owner's work of this pass; it is due again to see that.
+      if (this.stateRxEnded) {
+        this.stateCutoff = true;
+        this.#endedBySend = true;
+      }
     }
   }
 
@@ -246,6 +254,8 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
    * and connects to `address` (a client reconnecting).
    */
   protected connectTo(address: Address): void {
+    // What the network owes the connection being left (an answer to its connect, say) must reach it, not the next one.
+    this.net.catchUp();
     this.#clearInbox();
     this.#connectedFact = false;
     this.#peerEnded = false;
@@ -253,6 +263,7 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
     this.#connected = false;
     this.#shutdownAsked = false;
     this.#finSent = false;
+    this.#endedBySend = false;
     this.clearState();
     this.#wire.connect(address.host, address.port);
   }

@@ -11,10 +11,17 @@
  *
  * The {@link SimNet} implements the fabric; {@link SimEndpoint} (and so
  * {@link SimClient} and {@link SimRemoter}) implements SimEnd;
- * {@link SimServant} implements SimListener. The network's record of each
- * end (connection number, peer, stream, bytes in flight) is the object the
- * end holds as its wire, but the end sees only the SimWire calls: the
- * bookkeeping stays the network's.
+ * {@link SimServant} implements SimListener.
+ *
+ * The network advances only when its servants and clients are serviced, so
+ * they sleep between passes no longer than until its next event
+ * ({@link SimFabric.nextEventTyme}); each says how long it sleeps
+ * ({@link SimFabric.sleep}) and, as a {@link SimSleeper}, is woken should
+ * the network schedule an event before then.
+ *
+ * The network's record of each end (connection number, peer, stream, bytes
+ * in flight) is the object the end holds as its wire, but the end sees only
+ * the SimWire calls: the bookkeeping stays the network's.
  */
 import type { Tymth } from '../../core/tymist.js';
 import type { Address } from '../address.js';
@@ -34,6 +41,13 @@ export interface SimFabric {
    */
   advance(): void;
   /**
+   * Processes the events due before the current tyme, as every entry point
+   * of the network does first. An end calls it before it forgets the state
+   * of the connection it leaves: what happened before now belongs to that
+   * connection.
+   */
+  catchUp(): void;
+  /**
    * Attaches a new connection end living on host `end.host` (called once,
    * by the end's constructor) and returns the wire it uses for the rest of
    * its life. The network delivers to `end` through {@link SimEnd}.
@@ -47,6 +61,32 @@ export interface SimFabric {
   listen(listener: SimListener, host: string, port: number): number | NetError;
   /** Removes `listener` from `host:port` (and from a crashed host's listeners to restore). */
   unlisten(listener: SimListener, host: string, port: number): void;
+  /**
+   * Tyme in seconds of the network's next scheduled event (a parcel
+   * arriving, a connect timing out, a scheduled fault), or Infinity when
+   * none is. Nothing the network does happens before it unless a servant or
+   * client acts (sends, connects, closes) or a fault is called.
+   */
+  nextEventTyme(): number;
+  /**
+   * Records that `sleeper` has its next pass at `tyme` (seconds) unless an
+   * event of its own wakes it first. Should the network schedule an event
+   * before `tyme` — whoever causes it, a peer, a fault, the network itself —
+   * it calls {@link SimSleeper.wake} once and forgets the sleeper until it
+   * sleeps again. Called from a servant's or client's nextDue.
+   */
+  sleep(sleeper: SimSleeper, tyme: number): void;
+  /** Forgets `sleeper`: it is awake (woken by an event of its own) or closed, and needs no wake from the network. */
+  forgetSleeper(sleeper: SimSleeper): void;
+}
+
+/**
+ * What the network needs from a servant or client that sleeps between its
+ * passes: a way to wake it (make its next pass due now).
+ */
+export interface SimSleeper {
+  /** The network scheduled an event before the sleeper's next pass: it needs a pass now, to sleep again no later than that event. */
+  wake(): void;
 }
 
 /**

@@ -32,6 +32,14 @@
  * entry point (a fault, a connect, a send) first catches up with the events
  * due before the caller's tyme.
  *
+ * So servants and clients need a pass at every event, and no sooner unless
+ * something of their own happens: they sleep until {@link SimNet.nextEventTyme}
+ * (or an earlier deadline of their own) and tell the network so
+ * ({@link SimNet.sleep}). An event scheduled before a sleeper's tyme — a
+ * peer's send, a connect, a fault called or scheduled between passes — wakes
+ * that sleeper, so each of them has a pass at every event, as if it ran on
+ * every pass; what an event delivers wakes its end's owner in any case.
+ *
  * The network is the {@link SimFabric} of its ends and servants and knows
  * them only through the {@link SimEnd} and {@link SimListener} contracts.
  * Its record of each end (an {@link Attachment}) is a {@link Wire}, which
@@ -43,7 +51,7 @@ import { Tymee } from '../../core/tymee.js';
 import type { Connection } from '../connection.js';
 import { netError, type NetError } from '../net-error.js';
 import { SimEvents } from './sim-events.js';
-import type { SimEnd, SimFabric, SimListener, SimWire } from './sim-fabric.js';
+import type { SimEnd, SimFabric, SimListener, SimSleeper, SimWire } from './sim-fabric.js';
 import { simNetSettings, type DirectionOptions, type SimNetOptions } from './sim-net-options.js';
 import { makeHost, makeLink, parcel, ParcelKind, type Attachment, type Host, type Link, type Parcel, type Stream } from './sim-parcel.js';
 import { SimStream } from './sim-stream.js';
@@ -101,6 +109,10 @@ export class SimNet extends Tymee implements SimFabric {
   #advancing = false;
   /** While advancing: the tyme of the event being processed. */
   #eventTyme = 0;
+  /** Servants and clients asleep, with the tyme of their next pass. */
+  #sleepers = new Map<SimSleeper, number>();
+  /** No sleeper sleeps past this tyme: an event scheduled at or after it wakes nobody. */
+  #horizon = -Infinity;
 
   constructor(options: SimNetOptions = {}) {
     const settings = simNetSettings(options);
@@ -149,9 +161,29 @@ export class SimNet extends Tymee implements SimFabric {
     }
   }
 
-  /** Tyme of the next scheduled event, or Infinity. */
+  /** For the ends (the {@link SimFabric} contract): processes the events due before the current tyme (none while advancing). */
+  catchUp(): void {
+    this.#now();
+  }
+
+  /**
+   * For servants and clients (the {@link SimFabric} contract): tyme of the
+   * next scheduled event, or Infinity. It may lie in the past: an event
+   * scheduled for now during a pass is processed by the next.
+   */
   nextEventTyme(): number {
     return this.#events.peekKey();
+  }
+
+  /** For servants and clients (the {@link SimFabric} contract): `sleeper` has its next pass at `tyme`; an earlier event wakes it. */
+  sleep(sleeper: SimSleeper, tyme: number): void {
+    this.#sleepers.set(sleeper, tyme);
+    if (tyme > this.#horizon) this.#horizon = tyme;
+  }
+
+  /** For servants and clients (the {@link SimFabric} contract): `sleeper` is awake or closed; no event wakes it. */
+  forgetSleeper(sleeper: SimSleeper): void {
+    this.#sleepers.delete(sleeper);
   }
 
   /**
@@ -163,7 +195,7 @@ export class SimNet extends Tymee implements SimFabric {
     if (Number.isNaN(tyme)) throw new HioError('HIO_ERR_INVALID_OPTION', 'SimNet#at: tyme must be a number');
     // Never before the present: events, and so the trace, only go forward in tyme.
     const now = this.#advancing ? this.#eventTyme : this.tyme;
-    this.#events.push(Math.max(tyme, now), { at: 0, seq: 0, run: action });
+    this.#schedule(Math.max(tyme, now), { at: 0, seq: 0, run: action });
   }
 
   // ------------------------------------------------------------------ faults
@@ -328,11 +360,12 @@ export class SimNet extends Tymee implements SimFabric {
 
   /** Starts a connect from a client's end to `targetHost:targetPort`, forgetting its previous connection. */
   #connect(client: Attachment, targetHost: string, targetPort: number): void {
+    // Catch up while the record is still the previous connection's: what arrives before now is that one's.
+    const tyme = this.#now();
     client.peer = null;
     client.stream = null;
     client.incoming = 0;
     client.blocked = false;
-    const tyme = this.#now();
     const name = client.end.host;
     const host = this.#host(name);
     const target = this.#host(targetHost);
@@ -390,7 +423,32 @@ export class SimNet extends Tymee implements SimFabric {
       if (arrival < stream.lastArrival) arrival = stream.lastArrival;
       stream.lastArrival = arrival;
     }
-    this.#events.push(arrival, parcel);
+    this.#schedule(arrival, parcel);
+  }
+
+  /** Queues an event at `tyme`, waking the sleepers whose next pass would come after it. */
+  #schedule(tyme: number, event: SimEvent): void {
+    this.#events.push(tyme, event);
+    if (tyme < this.#horizon) this.#wakeSleepers(tyme);
+  }
+
+  /**
+   * Wakes the sleepers due after `tyme` and forgets them: each sleeps again,
+   * until this event at the latest, once its pass has run. They are woken
+   * in the map's order, so the same calls wake them in the same order.
+   */
+  #wakeSleepers(tyme: number): void {
+    const woken: SimSleeper[] = [];
+    let horizon = -Infinity;
+    for (const [sleeper, until] of this.#sleepers) {
+      if (until > tyme) woken.push(sleeper);
+      else if (until > horizon) horizon = until;
+    }
+    this.#horizon = horizon;
+    for (const sleeper of woken) {
+      this.#sleepers.delete(sleeper);
+      sleeper.wake();
+    }
   }
 
   /** A parcel reaches the end of its link: parked if the link is blocked, else taken in its stream's order. */

@@ -4,6 +4,13 @@
  * with the same behaviour as the {@link NetServant}: opening completes in the
  * next serviceConnects, a taken port fails with EADDRINUSE, port 0 picks a
  * free port, accepted connections wait in a queue until serviceConnects.
+ *
+ * It sleeps like a real servant: its next due tyme is the earliest of its
+ * remoters' idle deadlines and the network's next event (which it takes in
+ * with its next pass), or now while it has work pending. Facts the network
+ * delivers between passes wake it through its waker, as socket events do; an
+ * event scheduled before its due tyme wakes it through the network
+ * ({@link SimSleeper}).
  */
 import { tymeClock, type Clock } from '../../core/clock.js';
 import { checkOptions } from '../../core/options.js';
@@ -12,7 +19,7 @@ import { checkAddress, type Address } from '../address.js';
 import { BaseServant } from '../base-servant.js';
 import { netError, type NetError } from '../net-error.js';
 import type { WireLog } from '../wire-log.js';
-import type { SimFabric, SimListener } from './sim-fabric.js';
+import type { SimFabric, SimListener, SimSleeper } from './sim-fabric.js';
 import { SimRemoter } from './sim-remoter.js';
 
 /** Options of a {@link SimServant}. */
@@ -47,6 +54,10 @@ export class SimServant extends BaseServant<SimRemoter> implements SimListener {
   #opened = false;
   #error: NetError | null = null;
   #clock: Clock | null = null;
+  /** Connections accepted by the network wait for admission by the next serviceConnects. */
+  #admitting = false;
+  /** How the network wakes this servant when it schedules an event before its due tyme. */
+  readonly #sleeper: SimSleeper = { wake: () => this.waker?.() };
 
   constructor(options: SimServantOptions) {
     checkOptions('SimServant', options, KNOWN);
@@ -81,7 +92,7 @@ export class SimServant extends BaseServant<SimRemoter> implements SimListener {
       this.#listening = true;
       this.#address = { host: this.#configured.host, port: result };
     }
-    this.waker?.();
+    this.#wake();
   }
 
   /** Virtual tyme of the network, as a clock: Date headers in a simulation are deterministic. */
@@ -105,38 +116,49 @@ export class SimServant extends BaseServant<SimRemoter> implements SimListener {
     this.#opening = null;
     this.#opened = false;
     this.#error = null;
+    this.#admitting = false;
     this.#address = this.#configured;
+    this.net.forgetSleeper(this.#sleeper);
   }
 
   serviceConnects(): void {
-    this.net.advance();
+    this.#advance();
     const opening = this.#opening;
     if (opening !== null) {
       this.#opening = null;
       if (typeof opening === 'number') this.#opened = true;
       else this.#error = opening;
     }
+    this.#admitting = false;
     this.admitAccepted();
   }
 
   override serviceReceives(): void {
-    this.net.advance();
+    this.#advance();
     super.serviceReceives();
   }
 
   /**
-   * Always due: the simulated network advances only when its servants and
-   * clients are serviced, so they run on every pass (a virtual Doist recurs
-   * every tock anyway; pacing only saves CPU in real time).
+   * Now while an opening or accepted connections wait for serviceConnects or
+   * a remoter has work pending (busy, or paused for its reader); otherwise
+   * the earliest idle deadline or network event (Infinity when there is
+   * neither: only an event of its own wakes it). The network is told, so an
+   * event it schedules earlier wakes the servant.
    */
   override nextDue(): number {
-    return this.tymth?.() ?? 0;
+    const now = this.tymth?.() ?? 0;
+    const due = this.#opening !== null || this.#admitting ? now : Math.min(super.nextDue(), this.net.nextEventTyme());
+    if (due > now) this.net.sleep(this.#sleeper, due);
+    else this.net.forgetSleeper(this.#sleeper);
+    return due;
   }
 
   /** For the network (the {@link SimListener} contract): it hands over a connect from `remote` that reached this servant's `port`. */
   acceptFrom(remote: Address, port: number): SimRemoter {
     const options = { ...(this.#highWater !== undefined && { highWater: this.#highWater }), ...(this.tymth !== null && { tymth: this.tymth }) };
-    const remoter = new SimRemoter(this.net, this.#address.host, port, remote, this.mark, options);
+    const remoter = new SimRemoter(this.net, this.#address.host, port, remote, this.#notify, options);
+    this.#admitting = true;
+    this.net.forgetSleeper(this.#sleeper);
     this.enqueue(remoter);
     return remoter;
   }
@@ -151,6 +173,33 @@ export class SimServant extends BaseServant<SimRemoter> implements SimListener {
   resume(): void {
     this.#error = null;
     this.#opening = this.#address.port;
+    this.#wake();
+  }
+
+  /**
+   * Processes the network's due events. What they deliver to this servant
+   * (connects, facts for its remoters) is taken in by this same pass, so it
+   * wakes nobody: a wake now would only buy an idle pass on the next tock.
+   */
+  #advance(): void {
+    const waker = this.waker;
+    this.waker = null;
+    try {
+      this.net.advance();
+    } finally {
+      this.waker = waker;
+    }
+  }
+
+  /** Wakes the scheduler: a pass is due now, so the network need not wake this servant for an event. */
+  #wake(): void {
+    this.net.forgetSleeper(this.#sleeper);
     this.waker?.();
   }
+
+  /** A remoter's event hook: marks it ready (the servant's mark); when that wakes the scheduler, the network need not. */
+  readonly #notify = (remoter: SimRemoter): void => {
+    if (!this.ready.has(remoter)) this.net.forgetSleeper(this.#sleeper);
+    this.mark(remoter);
+  };
 }
