@@ -308,8 +308,13 @@ export class BareServer implements Serviceable, StewardHost {
     // Half-closed connections whose last bytes just went out may close now.
     for (const steward of this.#settling) {
       steward.settle();
-      if (steward.done) this.#forget(steward);
-      else if (!steward.settling) this.#settling.delete(steward);
+      if (steward.done) {
+        this.#forget(steward);
+        continue;
+      }
+      if (!steward.settling) this.#settling.delete(steward);
+      // Settling may have set a linger deadline: a server paced by nextDue must wake for it.
+      this.#reschedule(steward);
     }
   }
 

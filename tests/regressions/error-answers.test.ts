@@ -173,3 +173,15 @@ test('BareServer lets a slow but steady body through', (t) => {
   );
   t.is(reader.responses[0]!.status, 200);
 });
+
+test('BareServer: a quiet lingering connection closes at lingerTymeout though the server sleeps until its next deadline', (t) => {
+  // Nothing else happens on this network: the server is woken only by what it scheduled itself.
+  const world = httpWorld({ lingerTymeout: 2, keepAliveTymeout: 30 });
+  const quiet = world.client();
+  quiet.client.tx(Buffer.from('GET / HTTP/1.1\r\nHost: server\r\nExpect: something\r\n\r\n'));
+  t.true(world.run(1, () => quiet.reader.responses.length === 1));
+  const answered = world.doist.tyme;
+  t.true(world.run(40, () => world.server.stewards.size === 0));
+  const after = world.doist.tyme - answered;
+  t.true(after >= 1.9 && after <= 2.25, `closed ${after} s after the answer`);
+});
