@@ -23,8 +23,9 @@
 import type { ByteQueue } from '../core/byte-queue.js';
 import { HttpParseError } from '../core/errors.js';
 import { Hict } from '../core/hict.js';
-import { COLON, CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TCHAR, QUOTE, BACKSLASH } from './chars.js';
+import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TCHAR, QUOTE, BACKSLASH } from './chars.js';
 import { TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
+import { FieldScanner, malformed, parseFields, type LatinText } from './field-lines.js';
 import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
 import { isHostValue, parseTarget, type TargetParts } from './request-target.js';
@@ -51,7 +52,7 @@ const CRLF = Buffer.from('\r\n');
 const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT'];
 
 function bad(message: string): HttpParseError {
-  return new HttpParseError('HIO_ERR_BAD_REQUEST', 400, message);
+  return malformed('request', message);
 }
 
 /** An incremental request parser reading one connection's bytes. */
@@ -65,11 +66,11 @@ export class Requestant {
   readonly #methods: ReadonlySet<string> | null;
   readonly #targetChars: Uint8Array;
   #phase: Phase = Phase.head;
-  // Scanning lines: positions are queue indexes.
+  /** The lines of the header section, then of the trailer section. */
+  readonly #head: FieldScanner;
+  readonly #trailerLines: FieldScanner;
+  /** Where the next LF search of a chunk-size line starts. */
   #scan = 0;
-  #lineStart = 0;
-  #lines: number[] = [];
-  #emptyLines = 0;
   // The request under construction.
   #method = '';
   #target = '';
@@ -94,11 +95,18 @@ export class Requestant {
     this.#lenient = options.lenient ?? DEFAULT_LENIENCE;
     this.#methods = options.methods ?? null;
     this.#targetChars = this.#lenient.targetChars ? TARGET_LENIENT : this.#lenient.browserChars ? TARGET_BROWSER : TARGET;
+    this.#head = new FieldScanner(queue, this.#limits, {
+      kind: 'request',
+      startLine: true,
+      bareLf: this.#lenient.bareLf,
+      leadingEmptyLines: this.#limits.maxLeadingEmptyLines,
+    });
+    this.#trailerLines = new FieldScanner(queue, this.#limits, { kind: 'request', startLine: false, bareLf: false, leadingEmptyLines: 0 });
   }
 
   /** True once any byte of the current request arrived (its header section is under way or done). */
   get started(): boolean {
-    return this.#phase !== Phase.head || this.#lines.length > 0 || this.queue.length > 0;
+    return this.#phase !== Phase.head || this.#head.lines.length > 0 || this.queue.length > 0;
   }
 
   /** True while the header section is still being read. */
@@ -147,7 +155,7 @@ export class Requestant {
       for (;;) {
         switch (this.#phase) {
           case Phase.head:
-            if (!this.#scanHead()) return 'more';
+            if (!this.#head.scan()) return 'more';
             this.#buildHead();
             if ((this.#phase as Phase) !== Phase.done) return 'head';
             break;
@@ -209,10 +217,8 @@ export class Requestant {
 
   #reset(): void {
     this.#phase = Phase.head;
+    this.#head.reset();
     this.#scan = 0;
-    this.#lineStart = 0;
-    this.#lines = [];
-    this.#emptyLines = 0;
     this.#method = '';
     this.#target = '';
     this.#parts = null;
@@ -233,61 +239,14 @@ export class Requestant {
 
   // ------------------------------------------------------------ head
 
-  /**
-   * Finds the lines of the header section as LFs arrive, checking the line
-   * and section limits on the way; true once the empty line ending it is in.
-   */
-  #scanHead(): boolean {
-    const queue = this.queue;
-    const limits = this.#limits;
-    for (;;) {
-      const lf = queue.indexOf(LF, this.#scan);
-      if (lf < 0) {
-        const pending = queue.length - this.#lineStart;
-        if (this.#lines.length === 0) {
-          if (pending > limits.maxRequestLineBytes + 1) throw new HttpParseError('HIO_ERR_LINE_TOO_LONG', 414, 'request line too long');
-        } else if (queue.length - this.#lines[1]! > limits.maxHeaderBytes + 2) {
-          throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'header section too large');
-        }
-        this.#scan = queue.length;
-        return false;
-      }
-      let end = lf;
-      if (lf > this.#lineStart && queue.at(lf - 1) === CR) end = lf - 1;
-      else if (!this.#lenient.bareLf) throw bad('bare LF line ending');
-      const length = end - this.#lineStart;
-      this.#scan = lf + 1;
-      if (this.#lines.length === 0) {
-        if (length === 0) {
-          // Empty lines before a request line are ignored (RFC 9112 §2.2), a few of them.
-          if (++this.#emptyLines > this.#limits.maxLeadingEmptyLines) throw bad('too many empty lines before the request line');
-          queue.consume(lf + 1);
-          this.#scan = 0;
-          this.#lineStart = 0;
-          continue;
-        }
-        if (length > limits.maxRequestLineBytes) throw new HttpParseError('HIO_ERR_LINE_TOO_LONG', 414, 'request line too long');
-      } else {
-        if (length === 0) {
-          this.#lineStart = lf + 1;
-          return true;
-        }
-        if (this.#lines.length / 2 > limits.maxHeaders) throw new HttpParseError('HIO_ERR_TOO_MANY_HEADERS', 431, 'too many header fields');
-        if (end - this.#lines[1]! > limits.maxHeaderBytes) throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'header section too large');
-      }
-      this.#lines.push(this.#lineStart, end);
-      this.#lineStart = lf + 1;
-    }
-  }
-
   /** Parses the scanned header section from one contiguous view, then decides the framing. */
   #buildHead(): void {
-    const headLength = this.#lineStart;
+    const headLength = this.#head.length;
     const head = this.queue.peek(headLength);
-    const lines = this.#lines;
+    const lines = this.#head.lines;
     this.#parseRequestLine(head, lines[1]!);
     const headers = this.#headers;
-    parseFields(head, lines, 2, this.#lenient.obsFold, headers);
+    parseFields(head, lines, 2, this.#lenient.obsFold, headers, 'request');
     this.queue.consume(headLength);
     this.#headBytes = headLength;
     let hosts = 0;
@@ -422,8 +381,7 @@ export class Requestant {
     if (++this.#chunks > this.#limits.maxChunks) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'too many chunks');
     if (size === 0) {
       this.#phase = Phase.trailers;
-      this.#lineStart = 0;
-      this.#lines = [];
+      this.#trailerLines.reset();
       return true;
     }
     if (this.#bodyBytes + size > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'chunked body too large');
@@ -445,31 +403,12 @@ export class Requestant {
   }
 
   #readTrailers(): boolean {
-    const queue = this.queue;
-    const limits = this.#limits;
-    for (;;) {
-      const lf = queue.indexOf(LF, this.#scan);
-      if (lf < 0) {
-        if (queue.length > limits.maxHeaderBytes + 2) throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'trailer section too large');
-        this.#scan = queue.length;
-        return false;
-      }
-      if (lf === this.#lineStart || queue.at(lf - 1) !== CR) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'trailer line must end in CRLF');
-      const end = lf - 1;
-      this.#scan = lf + 1;
-      if (end === this.#lineStart) {
-        const section = queue.peek(end);
-        if (this.#lines.length > 0) parseFields(section, this.#lines, 0, this.#lenient.obsFold, this.#trailers);
-        queue.consume(lf + 1);
-        this.#scan = 0;
-        this.#phase = Phase.done;
-        return true;
-      }
-      if (this.#lines.length / 2 >= limits.maxHeaders) throw new HttpParseError('HIO_ERR_TOO_MANY_HEADERS', 431, 'too many trailer fields');
-      if (end > limits.maxHeaderBytes) throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'trailer section too large');
-      this.#lines.push(this.#lineStart, end);
-      this.#lineStart = lf + 1;
-    }
+    const scanner = this.#trailerLines;
+    if (!scanner.scan()) return false;
+    if (scanner.lines.length > 0) parseFields(this.queue.peek(scanner.length), scanner.lines, 0, this.#lenient.obsFold, this.#trailers, 'request');
+    this.queue.consume(scanner.length);
+    this.#phase = Phase.done;
+    return true;
   }
 
   #finish(): void {
@@ -509,56 +448,6 @@ function internMethod(head: Buffer, length: number): string {
     if (same) return known;
   }
   return head.toString('latin1', 0, length);
-}
-
-/**
- * Parses field lines given as [start, end) pairs into `into`. Whitespace
- * before the colon, a non-token name, a line without a colon, invalid value
- * characters and obs-fold (unless tolerated: then joined with one space)
- * are errors.
- */
-function parseFields(section: Buffer, lines: number[], from: number, obsFold: boolean, into: Hict): void {
-  const text = section as unknown as LatinText;
-  for (let k = from; k < lines.length; k += 2) {
-    const start = lines[k]!;
-    const end = lines[k + 1]!;
-    const first = section[start]!;
-    if (first === SP || first === HTAB) {
-      if (!obsFold || into.size === 0) throw bad('obs-fold line folding');
-      const [valueStart, valueEnd] = trimmed(section, start, end);
-      checkValue(section, valueStart, valueEnd);
-      into.extendLast(` ${text.latin1Slice(valueStart, valueEnd)}`);
-      continue;
-    }
-    const colon = section.indexOf(COLON, start);
-    if (colon < 0 || colon >= end) throw bad('field line without a colon');
-    if (colon === start) throw bad('empty field name');
-    let lower = true;
-    for (let i = start; i < colon; i++) {
-      const byte = section[i]!;
-      if (TCHAR[byte] !== 1) throw bad('the field name is not a token');
-      if (byte >= 0x41 && byte <= 0x5a) lower = false;
-    }
-    const [valueStart, valueEnd] = trimmed(section, colon + 1, end);
-    checkValue(section, valueStart, valueEnd);
-    const name = text.latin1Slice(start, colon);
-    into.addKeyed(name, lower ? name : name.toLowerCase(), text.latin1Slice(valueStart, valueEnd));
-  }
-}
-
-/** Buffer's own latin1 slicer: the fast path behind toString('latin1', start, end). */
-interface LatinText {
-  latin1Slice(start: number, end: number): string;
-}
-
-function trimmed(section: Buffer, start: number, end: number): [number, number] {
-  while (start < end && (section[start] === SP || section[start] === HTAB)) start++;
-  while (end > start && (section[end - 1] === SP || section[end - 1] === HTAB)) end--;
-  return [start, end];
-}
-
-function checkValue(section: Buffer, start: number, end: number): void {
-  for (let i = start; i < end; i++) if (FIELD_VALUE[section[i]!] !== 1) throw bad('invalid character in a field value');
 }
 
 /** Connection persistence: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */
