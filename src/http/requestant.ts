@@ -26,6 +26,7 @@ import { Hict } from '../core/hict.js';
 import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TCHAR, QUOTE, BACKSLASH } from './chars.js';
 import { TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
 import { FieldScanner, malformed, parseFields, type LatinText } from './field-lines.js';
+import { BodyKind, MessageFraming } from './message-framing.js';
 import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
 import { isHostValue, parseTarget, type TargetParts } from './request-target.js';
@@ -69,6 +70,8 @@ export class Requestant {
   /** The lines of the header section, then of the trailer section. */
   readonly #head: FieldScanner;
   readonly #trailerLines: FieldScanner;
+  /** The framing of the current request, from its head. */
+  readonly #framing = new MessageFraming('request');
   /** Where the next LF search of a chunk-size line starts. */
   #scan = 0;
   // The request under construction.
@@ -78,10 +81,7 @@ export class Requestant {
   #minor = 1;
   #headers = new Hict();
   #trailers = new Hict();
-  #persisted = true;
   #expectContinue = false;
-  #chunked = false;
-  #declared = -1;
   #remaining = 0;
   #body: Buffer[] = [];
   #bodyBytes = 0;
@@ -131,7 +131,7 @@ export class Requestant {
 
   /** The declared Content-Length of the current request, or -1 (none, or chunked). */
   get declaredLength(): number {
-    return this.#declared;
+    return this.#framing.length;
   }
 
   /** Body bytes of the current request received so far. */
@@ -225,10 +225,8 @@ export class Requestant {
     this.#minor = 1;
     this.#headers = new Hict();
     this.#trailers = new Hict();
-    this.#persisted = true;
+    this.#framing.reset();
     this.#expectContinue = false;
-    this.#chunked = false;
-    this.#declared = -1;
     this.#remaining = 0;
     this.#body = [];
     this.#bodyBytes = 0;
@@ -249,15 +247,13 @@ export class Requestant {
     parseFields(head, lines, 2, this.#lenient.obsFold, headers, 'request');
     this.queue.consume(headLength);
     this.#headBytes = headLength;
+    const framing = this.#framing;
     let hosts = 0;
     let host = '';
-    const lengths: string[] = [];
-    const codings: string[] = [];
-    let connection = '';
     let expect: string | null = null;
     for (let i = 0; i < headers.size; i++) {
       const key = headers.keyAt(i)!;
-      // Only five names matter for framing; the first letters rule out the rest cheaply.
+      // Only five names matter here; the first letters rule out the rest cheaply.
       const initial = key.charCodeAt(0);
       if (initial !== 0x68 && initial !== 0x63 && initial !== 0x74 && initial !== 0x65) continue;
       const value = headers.valueAt(i)!;
@@ -266,18 +262,12 @@ export class Requestant {
           hosts += 1;
           host = value;
           break;
-        case 'content-length':
-          lengths.push(value);
-          break;
-        case 'transfer-encoding':
-          codings.push(value);
-          break;
-        case 'connection':
-          connection = connection === '' ? value : `${connection},${value}`;
-          break;
         case 'expect':
           expect = expect === null ? value : `${expect},${value}`;
           break;
+        default:
+          // Content-Length, Transfer-Encoding, Connection.
+          framing.note(key, value);
       }
     }
     const http11 = this.#minor === 1;
@@ -288,29 +278,24 @@ export class Requestant {
     if (this.#methods !== null && !this.#methods.has(this.#method)) {
       throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, 'the method is not implemented');
     }
-    this.#persisted = persistence(connection, http11);
     if (http11 && expect !== null) {
       if (expect.trim().toLowerCase() === '100-continue') this.#expectContinue = true;
       else throw new HttpParseError('HIO_ERR_EXPECTATION', 417, 'unsupported expectation');
     }
-    if (codings.length > 0) {
-      if (!http11) throw bad('Transfer-Encoding in an HTTP/1.0 request');
-      if (lengths.length > 0) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'both Content-Length and Transfer-Encoding');
-      checkCodings(codings);
-      this.#chunked = true;
-      this.#phase = Phase.chunkSize;
-      this.#scan = 0;
-      return;
+    framing.frameRequest(http11);
+    switch (framing.body) {
+      case BodyKind.chunked:
+        this.#phase = Phase.chunkSize;
+        this.#scan = 0;
+        return;
+      case BodyKind.fixed:
+        if (framing.length > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'declared body too large');
+        this.#remaining = framing.length;
+        this.#phase = Phase.fixed;
+        return;
+      default:
+        this.#phase = Phase.done;
     }
-    if (lengths.length > 0) {
-      const length = contentLength(lengths);
-      if (length > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'declared body too large');
-      this.#declared = length;
-      this.#remaining = length;
-      this.#phase = length > 0 ? Phase.fixed : Phase.done;
-      return;
-    }
-    this.#phase = Phase.done;
   }
 
   #parseRequestLine(head: Buffer, lineEnd: number): void {
@@ -427,8 +412,8 @@ export class Requestant {
       headers: this.#headers,
       trailers: this.#trailers,
       body,
-      chunked: this.#chunked,
-      persisted: this.#persisted,
+      chunked: this.#framing.body === BodyKind.chunked,
+      persisted: this.#framing.persisted,
       expectContinue: this.#expectContinue,
     };
   }
@@ -448,60 +433,6 @@ function internMethod(head: Buffer, length: number): string {
     if (same) return known;
   }
   return head.toString('latin1', 0, length);
-}
-
-/** Connection persistence: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */
-function persistence(connection: string, http11: boolean): boolean {
-  if (connection === '') return http11;
-  // The usual single tokens, without splitting.
-  if (connection.length === 5 && connection.toLowerCase() === 'close') return false;
-  if (connection.length === 10 && connection.toLowerCase() === 'keep-alive') return true;
-  let close = false;
-  let keepAlive = false;
-  for (const option of connection.split(',')) {
-    const token = option.trim().toLowerCase();
-    if (token === 'close') close = true;
-    else if (token === 'keep-alive') keepAlive = true;
-  }
-  if (close) return false;
-  return http11 || keepAlive;
-}
-
-/** Checks the transfer codings: chunked must be last and once; other codings are not implemented (501). */
-function checkCodings(values: string[]): void {
-  const codings: string[] = [];
-  for (const value of values) {
-    for (const element of value.split(',')) {
-      const coding = element.split(';')[0]!.trim().toLowerCase();
-      if (coding === '' && element.trim() === '') continue;
-      if (coding === '' || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(coding)) throw bad('invalid transfer coding');
-      codings.push(coding);
-    }
-  }
-  const chunkedAt = codings.indexOf('chunked');
-  // Without chunked last (once), the body length cannot be known: 400 (RFC 9112 §6.3).
-  if (chunkedAt < 0 || chunkedAt !== codings.length - 1 || codings.lastIndexOf('chunked') !== chunkedAt) {
-    throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'chunked must be the last transfer coding, once');
-  }
-  for (const coding of codings) {
-    if (coding !== 'chunked') throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, 'a transfer coding other than chunked is not implemented');
-  }
-}
-
-/** The Content-Length: every value (and list element) the same run of digits; else 400. */
-function contentLength(values: string[]): number {
-  let length = -1;
-  for (const value of values) {
-    for (const element of value.split(',')) {
-      const digits = element.trim();
-      if (!/^[0-9]+$/.test(digits)) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'invalid Content-Length');
-      const parsed = digits.length > 15 ? Infinity : Number(digits);
-      if (!Number.isSafeInteger(parsed)) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'Content-Length too large');
-      if (length >= 0 && parsed !== length) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'conflicting Content-Length values');
-      length = parsed;
-    }
-  }
-  return length;
 }
 
 /**
