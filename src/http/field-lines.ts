@@ -58,12 +58,6 @@ export interface FieldScannerOptions {
  * which the owning parser records.
  */
 export class FieldScanner {
-  /**
-   * [start, end) queue indexes of each line found, CRLF excluded, two
-   * numbers per line; for a head the start line's come first. Owned by the
-   * scanner and reused: read it before the next reset.
-   */
-  readonly lines: number[] = [];
   readonly #queue: ByteQueue;
   readonly #limits: HttpLimits;
   readonly #kind: MessageKind;
@@ -76,6 +70,7 @@ export class FieldScanner {
   /** Where the section's byte budget starts: the start line's end, or 0 for trailers. */
   #base = 0;
   #emptyLines = 0;
+  #lines: number[] = [];
 
   constructor(queue: ByteQueue, limits: HttpLimits, options: FieldScannerOptions) {
     this.#queue = queue;
@@ -86,6 +81,15 @@ export class FieldScanner {
     this.#leadingEmptyLines = options.leadingEmptyLines;
   }
 
+  /**
+   * [start, end) queue indexes of each line found, CRLF excluded, two
+   * numbers per line; for a head the start line's come first. A new array
+   * after each reset.
+   */
+  get lines(): readonly number[] {
+    return this.#lines;
+  }
+
   /** Bytes of the section, its empty last line included, once {@link FieldScanner.scan} returned true. */
   get length(): number {
     return this.#lineStart;
@@ -93,7 +97,8 @@ export class FieldScanner {
 
   /** Forgets the section, ready for the next one at the queue's start. */
   reset(): void {
-    this.lines.length = 0;
+    // A fresh array costs less than truncating one (a runtime call in V8).
+    if (this.#lines.length > 0) this.#lines = [];
     this.#scan = 0;
     this.#lineStart = 0;
     this.#base = 0;
@@ -108,7 +113,7 @@ export class FieldScanner {
   scan(): boolean {
     const queue = this.#queue;
     const limits = this.#limits;
-    const lines = this.lines;
+    const lines = this.#lines;
     for (;;) {
       const lf = queue.indexOf(LF, this.#scan);
       if (lf < 0) {
