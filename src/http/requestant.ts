@@ -16,15 +16,19 @@
  * framing are rejected; unknown codings get 501, other versions 505. Every
  * limit of {@link HttpLimits} is enforced as bytes arrive.
  *
- * The header section is scanned line by line as it arrives (LF positions
- * only), then parsed once from one contiguous view. Body bytes are moved out
- * of the queue as they arrive, so a large body never holds up reading.
+ * What is particular to requests lives here: the request line, Host,
+ * Expect and the implemented methods. The rest is shared with the
+ * Responsant: field lines (field-lines.ts: the header section is scanned
+ * line by line as it arrives, LF positions only, then parsed once from one
+ * contiguous view), the framing rules (message-framing.ts) and the body
+ * reader (body-reader.ts: body bytes are moved out of the queue as they
+ * arrive, so a large body never holds up reading).
  */
 import type { ByteQueue } from '../core/byte-queue.js';
 import { HttpParseError } from '../core/errors.js';
 import { Hict } from '../core/hict.js';
-import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TCHAR, QUOTE, BACKSLASH } from './chars.js';
-import { TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
+import { SP, TCHAR, TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
+import { BodyReader } from './body-reader.js';
 import { FieldScanner, malformed, parseFields, type LatinText } from './field-lines.js';
 import { BodyKind, MessageFraming } from './message-framing.js';
 import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
@@ -34,7 +38,7 @@ import { isHostValue, parseTarget, type TargetParts } from './request-target.js'
 /** How far a parse call got. */
 export type Progress = 'more' | 'head' | 'done' | 'error';
 
-const Phase = { head: 0, fixed: 1, chunkSize: 2, chunkData: 3, chunkEnd: 4, trailers: 5, done: 6, failed: 7 } as const;
+const Phase = { head: 0, body: 1, done: 2, failed: 3 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** Options of a {@link Requestant}. */
@@ -48,8 +52,6 @@ export interface RequestantOptions {
   readonly methods?: ReadonlySet<string>;
 }
 
-const EMPTY = Buffer.alloc(0);
-const CRLF = Buffer.from('\r\n');
 const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT'];
 
 function bad(message: string): HttpParseError {
@@ -67,26 +69,20 @@ export class Requestant {
   readonly #methods: ReadonlySet<string> | null;
   readonly #targetChars: Uint8Array;
   #phase: Phase = Phase.head;
-  /** The lines of the header section, then of the trailer section. */
+  /** The lines of the current header section. */
   readonly #head: FieldScanner;
-  readonly #trailerLines: FieldScanner;
   /** The framing of the current request, from its head. */
   readonly #framing = new MessageFraming('request');
-  /** Where the next LF search of a chunk-size line starts. */
-  #scan = 0;
+  /** The current request's body. */
+  readonly #body: BodyReader;
   // The request under construction.
   #method = '';
   #target = '';
   #parts: TargetParts | null = null;
   #minor = 1;
   #headers = new Hict();
-  #trailers = new Hict();
   #expectContinue = false;
-  #remaining = 0;
-  #body: Buffer[] = [];
-  #bodyBytes = 0;
   #headBytes = 0;
-  #chunks = 0;
   #request: Request | null = null;
 
   constructor(queue: ByteQueue, options: RequestantOptions = {}) {
@@ -101,7 +97,7 @@ export class Requestant {
       bareLf: this.#lenient.bareLf,
       leadingEmptyLines: this.#limits.maxLeadingEmptyLines,
     });
-    this.#trailerLines = new FieldScanner(queue, this.#limits, { kind: 'request', startLine: false, bareLf: false, leadingEmptyLines: 0 });
+    this.#body = new BodyReader(queue, this.#limits, { kind: 'request', obsFold: this.#lenient.obsFold });
   }
 
   /** True once any byte of the current request arrived (its header section is under way or done). */
@@ -116,12 +112,12 @@ export class Requestant {
 
   /** True while the body of the current request is being read (its head is parsed, its end not yet). */
   get readingBody(): boolean {
-    return this.#phase >= Phase.fixed && this.#phase <= Phase.trailers;
+    return this.#phase === Phase.body;
   }
 
   /** Bytes of the current request parsed so far: its header section and body bytes (framing excluded). */
   get received(): number {
-    return this.#headBytes + this.#bodyBytes;
+    return this.#headBytes + this.#body.received;
   }
 
   /** The method of the current request, once its head is parsed. */
@@ -136,7 +132,7 @@ export class Requestant {
 
   /** Body bytes of the current request received so far. */
   get bodyReceived(): number {
-    return this.#bodyBytes;
+    return this.#body.received;
   }
 
   /** True when the current request's head asks for 100-continue (HTTP/1.1). */
@@ -159,20 +155,9 @@ export class Requestant {
             this.#buildHead();
             if ((this.#phase as Phase) !== Phase.done) return 'head';
             break;
-          case Phase.fixed:
-            if (!this.#readBody(Phase.done)) return 'more';
-            break;
-          case Phase.chunkSize:
-            if (!this.#readChunkSize()) return 'more';
-            break;
-          case Phase.chunkData:
-            if (!this.#readBody(Phase.chunkEnd)) return 'more';
-            break;
-          case Phase.chunkEnd:
-            if (!this.#readChunkEnd()) return 'more';
-            break;
-          case Phase.trailers:
-            if (!this.#readTrailers()) return 'more';
+          case Phase.body:
+            if (!this.#body.read()) return 'more';
+            this.#phase = Phase.done;
             break;
           case Phase.done:
             if (this.#request === null) this.#finish();
@@ -218,24 +203,17 @@ export class Requestant {
   #reset(): void {
     this.#phase = Phase.head;
     this.#head.reset();
-    this.#scan = 0;
+    this.#framing.reset();
+    this.#body.reset();
     this.#method = '';
     this.#target = '';
     this.#parts = null;
     this.#minor = 1;
     this.#headers = new Hict();
-    this.#trailers = new Hict();
-    this.#framing.reset();
     this.#expectContinue = false;
-    this.#remaining = 0;
-    this.#body = [];
-    this.#bodyBytes = 0;
     this.#headBytes = 0;
-    this.#chunks = 0;
     this.#request = null;
   }
-
-  // ------------------------------------------------------------ head
 
   /** Parses the scanned header section from one contiguous view, then decides the framing. */
   #buildHead(): void {
@@ -283,19 +261,12 @@ export class Requestant {
       else throw new HttpParseError('HIO_ERR_EXPECTATION', 417, 'unsupported expectation');
     }
     framing.frameRequest(http11);
-    switch (framing.body) {
-      case BodyKind.chunked:
-        this.#phase = Phase.chunkSize;
-        this.#scan = 0;
-        return;
-      case BodyKind.fixed:
-        if (framing.length > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'declared body too large');
-        this.#remaining = framing.length;
-        this.#phase = Phase.fixed;
-        return;
-      default:
-        this.#phase = Phase.done;
+    if (framing.body === BodyKind.none) {
+      this.#phase = Phase.done;
+      return;
     }
+    this.#body.start(framing.body, framing.length);
+    this.#phase = Phase.body;
   }
 
   #parseRequestLine(head: Buffer, lineEnd: number): void {
@@ -327,78 +298,8 @@ export class Requestant {
     this.#parts = parseTarget(this.#method, this.#target, this.#targetChars, this.#lenient.fragment);
   }
 
-  // ------------------------------------------------------------ body
-
-  #takeBody(count: number): void {
-    for (const chunk of this.queue.takeChunks(count)) this.#body.push(chunk);
-    this.#bodyBytes += count;
-  }
-
-  /**
-   * Moves up to `#remaining` body bytes out of the queue; once none remain,
-   * goes on to `then` (done for a fixed length, the chunk's CRLF for a chunk).
-   */
-  #readBody(then: Phase): boolean {
-    const count = Math.min(this.queue.length, this.#remaining);
-    if (count > 0) {
-      this.#takeBody(count);
-      this.#remaining -= count;
-    }
-    if (this.#remaining > 0) return false;
-    this.#phase = then;
-    return true;
-  }
-
-  #readChunkSize(): boolean {
-    const queue = this.queue;
-    const lf = queue.indexOf(LF, this.#scan);
-    if (lf < 0) {
-      if (queue.length > this.#limits.maxChunkLineBytes) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk-size line too long');
-      this.#scan = queue.length;
-      return false;
-    }
-    if (lf > this.#limits.maxChunkLineBytes) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk-size line too long');
-    if (lf === 0 || queue.at(lf - 1) !== CR) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk-size line must end in CRLF');
-    const line = queue.peek(lf - 1);
-    const size = chunkSize(line);
-    queue.consume(lf + 1);
-    this.#scan = 0;
-    if (++this.#chunks > this.#limits.maxChunks) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'too many chunks');
-    if (size === 0) {
-      this.#phase = Phase.trailers;
-      this.#trailerLines.reset();
-      return true;
-    }
-    if (this.#bodyBytes + size > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'chunked body too large');
-    this.#remaining = size;
-    this.#phase = Phase.chunkData;
-    return true;
-  }
-
-  #readChunkEnd(): boolean {
-    const queue = this.queue;
-    if (queue.length < 2) {
-      if (queue.length === 1 && queue.at(0) !== CR) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk data longer than its size');
-      return false;
-    }
-    if (queue.at(0) !== CRLF[0] || queue.at(1) !== CRLF[1]) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk data not followed by CRLF');
-    queue.consume(2);
-    this.#phase = Phase.chunkSize;
-    return true;
-  }
-
-  #readTrailers(): boolean {
-    const scanner = this.#trailerLines;
-    if (!scanner.scan()) return false;
-    if (scanner.lines.length > 0) parseFields(this.queue.peek(scanner.length), scanner.lines, 0, this.#lenient.obsFold, this.#trailers, 'request');
-    this.queue.consume(scanner.length);
-    this.#phase = Phase.done;
-    return true;
-  }
-
   #finish(): void {
     const parts = this.#parts!;
-    const body = this.#body.length === 0 ? EMPTY : this.#body.length === 1 ? this.#body[0]! : Buffer.concat(this.#body, this.#bodyBytes);
     this.#request = {
       method: this.#method,
       target: this.#target,
@@ -410,8 +311,8 @@ export class Requestant {
       fragment: parts.fragment,
       version: this.#minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
       headers: this.#headers,
-      trailers: this.#trailers,
-      body,
+      trailers: this.#body.trailers,
+      body: this.#body.takeBody(),
       chunked: this.#framing.body === BodyKind.chunked,
       persisted: this.#framing.persisted,
       expectContinue: this.#expectContinue,
@@ -433,62 +334,4 @@ function internMethod(head: Buffer, length: number): string {
     if (same) return known;
   }
   return head.toString('latin1', 0, length);
-}
-
-/**
- * The size of a chunk from its size line (CRLF excluded): 1*HEXDIG, then
- * optional extensions `BWS ";" BWS name [BWS "=" BWS (token / quoted-string)]`,
- * which are checked and ignored. Leading zeros are fine; overflow is not.
- */
-function chunkSize(line: Buffer): number {
-  let i = 0;
-  let size = 0;
-  let significant = 0;
-  while (i < line.length && HEX[line[i]!] !== 255) {
-    if (size > 0 || HEX[line[i]!] !== 0) significant += 1;
-    size = size * 16 + HEX[line[i]!]!;
-    i += 1;
-  }
-  if (i === 0) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk size is not hexadecimal');
-  if (significant > 12) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk size overflows');
-  if (i === line.length) return size;
-  // Extensions: only whitespace followed by ";" may come after the size.
-  for (;;) {
-    const start = i;
-    while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-    if (i === line.length) {
-      throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, start === i ? 'malformed chunk extension' : 'whitespace after the chunk size');
-    }
-    if (line[i] !== SEMICOLON) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'malformed chunk size or extension');
-    i += 1;
-    while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-    const nameStart = i;
-    while (i < line.length && TCHAR[line[i]!] === 1) i++;
-    if (i === nameStart) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'empty chunk extension name');
-    let j = i;
-    while (j < line.length && (line[j] === SP || line[j] === HTAB)) j++;
-    if (j < line.length && line[j] === 0x3d) {
-      i = j + 1;
-      while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-      if (i < line.length && line[i] === QUOTE) {
-        i += 1;
-        for (;;) {
-          if (i >= line.length) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'unterminated quoted chunk extension value');
-          const byte = line[i]!;
-          if (byte === QUOTE) {
-            i += 1;
-            break;
-          }
-          if (byte === BACKSLASH) i += 1;
-          else if (FIELD_VALUE[byte] !== 1) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'invalid character in a chunk extension');
-          i += 1;
-        }
-      } else {
-        const valueStart = i;
-        while (i < line.length && TCHAR[line[i]!] === 1) i++;
-        if (i === valueStart) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'empty chunk extension value');
-      }
-    }
-    if (i === line.length) return size;
-  }
 }
