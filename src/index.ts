@@ -52,6 +52,8 @@ export { Hict } from './core/hict.js';
 export type { HeaderPair } from './core/hict.js';
 export { Requestant } from './http/requestant.js';
 export type { Progress, RequestantOptions } from './http/requestant.js';
+export { Responsant } from './http/responsant.js';
+export type { ParsedResponse, ResponsantOptions } from './http/responsant.js';
 export { queryPairs } from './http/request.js';
 export type { Request, TargetForm } from './http/request.js';
 export { DEFAULT_LIMITS, DEFAULT_LENIENCE, LENIENCE_NAMES, STRICT, HTTP_DEFAULTS } from './http/limits.js';

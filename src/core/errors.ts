@@ -20,6 +20,7 @@ export const errorCodes = {
   HIO_ERR_BYTE_RANGE: 'a byte queue was asked for more bytes than it holds',
   HIO_ERR_SIM: 'the simulated network was asked to do something impossible',
   HIO_ERR_BAD_REQUEST: 'the request is not valid HTTP/1.1',
+  HIO_ERR_BAD_RESPONSE: 'the response is not valid HTTP/1.1',
   HIO_ERR_LINE_TOO_LONG: 'the request line is longer than the limit',
   HIO_ERR_HEADERS_TOO_LARGE: 'the header section is larger than the limit',
   HIO_ERR_TOO_MANY_HEADERS: 'the header section has more fields than the limit',

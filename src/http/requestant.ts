@@ -16,15 +16,21 @@
  * framing are rejected; unknown codings get 501, other versions 505. Every
  * limit of {@link HttpLimits} is enforced as bytes arrive.
  *
- * The header section is scanned line by line as it arrives (LF positions
- * only), then parsed once from one contiguous view. Body bytes are moved out
- * of the queue as they arrive, so a large body never holds up reading.
+ * What is particular to requests lives here: the request line, Host,
+ * Expect and the implemented methods. The rest is shared with the
+ * Responsant: field lines (field-lines.ts: the header section is scanned
+ * line by line as it arrives, LF positions only, then parsed once from one
+ * contiguous view), the framing rules (message-framing.ts) and the body
+ * reader (body-reader.ts: body bytes are moved out of the queue as they
+ * arrive, so a large body never holds up reading).
  */
 import type { ByteQueue } from '../core/byte-queue.js';
 import { HttpParseError } from '../core/errors.js';
 import { Hict } from '../core/hict.js';
-import { COLON, CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP, TCHAR, QUOTE, BACKSLASH } from './chars.js';
-import { TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
+import { SP, TCHAR, TARGET, TARGET_BROWSER, TARGET_LENIENT } from './chars.js';
+import { BodyReader } from './body-reader.js';
+import { FieldScanner, malformed, parseFields, type LatinText } from './field-lines.js';
+import { BodyKind, MessageFraming } from './message-framing.js';
 import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
 import { isHostValue, parseTarget, type TargetParts } from './request-target.js';
@@ -32,7 +38,7 @@ import { isHostValue, parseTarget, type TargetParts } from './request-target.js'
 /** How far a parse call got. */
 export type Progress = 'more' | 'head' | 'done' | 'error';
 
-const Phase = { head: 0, fixed: 1, chunkSize: 2, chunkData: 3, chunkEnd: 4, trailers: 5, done: 6, failed: 7 } as const;
+const Phase = { head: 0, body: 1, done: 2, failed: 3 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** Options of a {@link Requestant}. */
@@ -46,12 +52,10 @@ export interface RequestantOptions {
   readonly methods?: ReadonlySet<string>;
 }
 
-const EMPTY = Buffer.alloc(0);
-const CRLF = Buffer.from('\r\n');
 const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT'];
 
 function bad(message: string): HttpParseError {
-  return new HttpParseError('HIO_ERR_BAD_REQUEST', 400, message);
+  return malformed('request', message);
 }
 
 /** An incremental request parser reading one connection's bytes. */
@@ -65,27 +69,20 @@ export class Requestant {
   readonly #methods: ReadonlySet<string> | null;
   readonly #targetChars: Uint8Array;
   #phase: Phase = Phase.head;
-  // Scanning lines: positions are queue indexes.
-  #scan = 0;
-  #lineStart = 0;
-  #lines: number[] = [];
-  #emptyLines = 0;
+  /** The lines of the current header section. */
+  readonly #head: FieldScanner;
+  /** The framing of the current request, from its head. */
+  readonly #framing = new MessageFraming('request');
+  /** The current request's body. */
+  readonly #body: BodyReader;
   // The request under construction.
   #method = '';
   #target = '';
   #parts: TargetParts | null = null;
   #minor = 1;
   #headers = new Hict();
-  #trailers = new Hict();
-  #persisted = true;
   #expectContinue = false;
-  #chunked = false;
-  #declared = -1;
-  #remaining = 0;
-  #body: Buffer[] = [];
-  #bodyBytes = 0;
   #headBytes = 0;
-  #chunks = 0;
   #request: Request | null = null;
 
   constructor(queue: ByteQueue, options: RequestantOptions = {}) {
@@ -94,11 +91,18 @@ export class Requestant {
     this.#lenient = options.lenient ?? DEFAULT_LENIENCE;
     this.#methods = options.methods ?? null;
     this.#targetChars = this.#lenient.targetChars ? TARGET_LENIENT : this.#lenient.browserChars ? TARGET_BROWSER : TARGET;
+    this.#head = new FieldScanner(queue, this.#limits, {
+      kind: 'request',
+      startLine: true,
+      bareLf: this.#lenient.bareLf,
+      leadingEmptyLines: this.#limits.maxLeadingEmptyLines,
+    });
+    this.#body = new BodyReader(queue, this.#limits, { kind: 'request', obsFold: this.#lenient.obsFold });
   }
 
   /** True once any byte of the current request arrived (its header section is under way or done). */
   get started(): boolean {
-    return this.#phase !== Phase.head || this.#lines.length > 0 || this.queue.length > 0;
+    return this.#phase !== Phase.head || this.#head.lines.length > 0 || this.queue.length > 0;
   }
 
   /** True while the header section is still being read. */
@@ -108,12 +112,12 @@ export class Requestant {
 
   /** True while the body of the current request is being read (its head is parsed, its end not yet). */
   get readingBody(): boolean {
-    return this.#phase >= Phase.fixed && this.#phase <= Phase.trailers;
+    return this.#phase === Phase.body;
   }
 
   /** Bytes of the current request parsed so far: its header section and body bytes (framing excluded). */
   get received(): number {
-    return this.#headBytes + this.#bodyBytes;
+    return this.#headBytes + this.#body.received;
   }
 
   /** The method of the current request, once its head is parsed. */
@@ -123,12 +127,12 @@ export class Requestant {
 
   /** The declared Content-Length of the current request, or -1 (none, or chunked). */
   get declaredLength(): number {
-    return this.#declared;
+    return this.#framing.length;
   }
 
   /** Body bytes of the current request received so far. */
   get bodyReceived(): number {
-    return this.#bodyBytes;
+    return this.#body.received;
   }
 
   /** True when the current request's head asks for 100-continue (HTTP/1.1). */
@@ -147,24 +151,13 @@ export class Requestant {
       for (;;) {
         switch (this.#phase) {
           case Phase.head:
-            if (!this.#scanHead()) return 'more';
+            if (!this.#head.scan()) return 'more';
             this.#buildHead();
             if ((this.#phase as Phase) !== Phase.done) return 'head';
             break;
-          case Phase.fixed:
-            if (!this.#readBody(Phase.done)) return 'more';
-            break;
-          case Phase.chunkSize:
-            if (!this.#readChunkSize()) return 'more';
-            break;
-          case Phase.chunkData:
-            if (!this.#readBody(Phase.chunkEnd)) return 'more';
-            break;
-          case Phase.chunkEnd:
-            if (!this.#readChunkEnd()) return 'more';
-            break;
-          case Phase.trailers:
-            if (!this.#readTrailers()) return 'more';
+          case Phase.body:
+            if (!this.#body.read()) return 'more';
+            this.#phase = Phase.done;
             break;
           case Phase.done:
             if (this.#request === null) this.#finish();
@@ -209,96 +202,36 @@ export class Requestant {
 
   #reset(): void {
     this.#phase = Phase.head;
-    this.#scan = 0;
-    this.#lineStart = 0;
-    this.#lines = [];
-    this.#emptyLines = 0;
+    this.#head.reset();
+    this.#framing.reset();
+    this.#body.reset();
     this.#method = '';
     this.#target = '';
     this.#parts = null;
     this.#minor = 1;
     this.#headers = new Hict();
-    this.#trailers = new Hict();
-    this.#persisted = true;
     this.#expectContinue = false;
-    this.#chunked = false;
-    this.#declared = -1;
-    this.#remaining = 0;
-    this.#body = [];
-    this.#bodyBytes = 0;
     this.#headBytes = 0;
-    this.#chunks = 0;
     this.#request = null;
-  }
-
-  // ------------------------------------------------------------ head
-
-  /**
-   * Finds the lines of the header section as LFs arrive, checking the line
-   * and section limits on the way; true once the empty line ending it is in.
-   */
-  #scanHead(): boolean {
-    const queue = this.queue;
-    const limits = this.#limits;
-    for (;;) {
-      const lf = queue.indexOf(LF, this.#scan);
-      if (lf < 0) {
-        const pending = queue.length - this.#lineStart;
-        if (this.#lines.length === 0) {
-          if (pending > limits.maxRequestLineBytes + 1) throw new HttpParseError('HIO_ERR_LINE_TOO_LONG', 414, 'request line too long');
-        } else if (queue.length - this.#lines[1]! > limits.maxHeaderBytes + 2) {
-          throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'header section too large');
-        }
-        this.#scan = queue.length;
-        return false;
-      }
-      let end = lf;
-      if (lf > this.#lineStart && queue.at(lf - 1) === CR) end = lf - 1;
-      else if (!this.#lenient.bareLf) throw bad('bare LF line ending');
-      const length = end - this.#lineStart;
-      this.#scan = lf + 1;
-      if (this.#lines.length === 0) {
-        if (length === 0) {
-          // Empty lines before a request line are ignored (RFC 9112 §2.2), a few of them.
-          if (++this.#emptyLines > this.#limits.maxLeadingEmptyLines) throw bad('too many empty lines before the request line');
-          queue.consume(lf + 1);
-          this.#scan = 0;
-          this.#lineStart = 0;
-          continue;
-        }
-        if (length > limits.maxRequestLineBytes) throw new HttpParseError('HIO_ERR_LINE_TOO_LONG', 414, 'request line too long');
-      } else {
-        if (length === 0) {
-          this.#lineStart = lf + 1;
-          return true;
-        }
-        if (this.#lines.length / 2 > limits.maxHeaders) throw new HttpParseError('HIO_ERR_TOO_MANY_HEADERS', 431, 'too many header fields');
-        if (end - this.#lines[1]! > limits.maxHeaderBytes) throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'header section too large');
-      }
-      this.#lines.push(this.#lineStart, end);
-      this.#lineStart = lf + 1;
-    }
   }
 
   /** Parses the scanned header section from one contiguous view, then decides the framing. */
   #buildHead(): void {
-    const headLength = this.#lineStart;
+    const headLength = this.#head.length;
     const head = this.queue.peek(headLength);
-    const lines = this.#lines;
+    const lines = this.#head.lines;
     this.#parseRequestLine(head, lines[1]!);
     const headers = this.#headers;
-    parseFields(head, lines, 2, this.#lenient.obsFold, headers);
+    parseFields(head, lines, 2, this.#lenient.obsFold, headers, 'request');
     this.queue.consume(headLength);
     this.#headBytes = headLength;
+    const framing = this.#framing;
     let hosts = 0;
     let host = '';
-    const lengths: string[] = [];
-    const codings: string[] = [];
-    let connection = '';
     let expect: string | null = null;
     for (let i = 0; i < headers.size; i++) {
       const key = headers.keyAt(i)!;
-      // Only five names matter for framing; the first letters rule out the rest cheaply.
+      // Only five names matter here; the first letters rule out the rest cheaply.
       const initial = key.charCodeAt(0);
       if (initial !== 0x68 && initial !== 0x63 && initial !== 0x74 && initial !== 0x65) continue;
       const value = headers.valueAt(i)!;
@@ -307,18 +240,12 @@ export class Requestant {
           hosts += 1;
           host = value;
           break;
-        case 'content-length':
-          lengths.push(value);
-          break;
-        case 'transfer-encoding':
-          codings.push(value);
-          break;
-        case 'connection':
-          connection = connection === '' ? value : `${connection},${value}`;
-          break;
         case 'expect':
           expect = expect === null ? value : `${expect},${value}`;
           break;
+        default:
+          // Content-Length, Transfer-Encoding, Connection.
+          framing.note(key, value);
       }
     }
     const http11 = this.#minor === 1;
@@ -329,29 +256,17 @@ export class Requestant {
     if (this.#methods !== null && !this.#methods.has(this.#method)) {
       throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, 'the method is not implemented');
     }
-    this.#persisted = persistence(connection, http11);
     if (http11 && expect !== null) {
       if (expect.trim().toLowerCase() === '100-continue') this.#expectContinue = true;
       else throw new HttpParseError('HIO_ERR_EXPECTATION', 417, 'unsupported expectation');
     }
-    if (codings.length > 0) {
-      if (!http11) throw bad('Transfer-Encoding in an HTTP/1.0 request');
-      if (lengths.length > 0) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'both Content-Length and Transfer-Encoding');
-      checkCodings(codings);
-      this.#chunked = true;
-      this.#phase = Phase.chunkSize;
-      this.#scan = 0;
+    framing.frameRequest(http11);
+    if (framing.body === BodyKind.none) {
+      this.#phase = Phase.done;
       return;
     }
-    if (lengths.length > 0) {
-      const length = contentLength(lengths);
-      if (length > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'declared body too large');
-      this.#declared = length;
-      this.#remaining = length;
-      this.#phase = length > 0 ? Phase.fixed : Phase.done;
-      return;
-    }
-    this.#phase = Phase.done;
+    this.#body.start(framing.body, framing.length);
+    this.#phase = Phase.body;
   }
 
   #parseRequestLine(head: Buffer, lineEnd: number): void {
@@ -383,98 +298,8 @@ export class Requestant {
     this.#parts = parseTarget(this.#method, this.#target, this.#targetChars, this.#lenient.fragment);
   }
 
-  // ------------------------------------------------------------ body
-
-  #takeBody(count: number): void {
-    for (const chunk of this.queue.takeChunks(count)) this.#body.push(chunk);
-    this.#bodyBytes += count;
-  }
-
-  /**
-   * Moves up to `#remaining` body bytes out of the queue; once none remain,
-   * goes on to `then` (done for a fixed length, the chunk's CRLF for a chunk).
-   */
-  #readBody(then: Phase): boolean {
-    const count = Math.min(this.queue.length, this.#remaining);
-    if (count > 0) {
-      this.#takeBody(count);
-      this.#remaining -= count;
-    }
-    if (this.#remaining > 0) return false;
-    this.#phase = then;
-    return true;
-  }
-
-  #readChunkSize(): boolean {
-    const queue = this.queue;
-    const lf = queue.indexOf(LF, this.#scan);
-    if (lf < 0) {
-      if (queue.length > this.#limits.maxChunkLineBytes) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk-size line too long');
-      this.#scan = queue.length;
-      return false;
-    }
-    if (lf > this.#limits.maxChunkLineBytes) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk-size line too long');
-    if (lf === 0 || queue.at(lf - 1) !== CR) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk-size line must end in CRLF');
-    const line = queue.peek(lf - 1);
-    const size = chunkSize(line);
-    queue.consume(lf + 1);
-    this.#scan = 0;
-    if (++this.#chunks > this.#limits.maxChunks) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'too many chunks');
-    if (size === 0) {
-      this.#phase = Phase.trailers;
-      this.#lineStart = 0;
-      this.#lines = [];
-      return true;
-    }
-    if (this.#bodyBytes + size > this.#limits.maxBodyBytes) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'chunked body too large');
-    this.#remaining = size;
-    this.#phase = Phase.chunkData;
-    return true;
-  }
-
-  #readChunkEnd(): boolean {
-    const queue = this.queue;
-    if (queue.length < 2) {
-      if (queue.length === 1 && queue.at(0) !== CR) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk data longer than its size');
-      return false;
-    }
-    if (queue.at(0) !== CRLF[0] || queue.at(1) !== CRLF[1]) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk data not followed by CRLF');
-    queue.consume(2);
-    this.#phase = Phase.chunkSize;
-    return true;
-  }
-
-  #readTrailers(): boolean {
-    const queue = this.queue;
-    const limits = this.#limits;
-    for (;;) {
-      const lf = queue.indexOf(LF, this.#scan);
-      if (lf < 0) {
-        if (queue.length > limits.maxHeaderBytes + 2) throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'trailer section too large');
-        this.#scan = queue.length;
-        return false;
-      }
-      if (lf === this.#lineStart || queue.at(lf - 1) !== CR) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'trailer line must end in CRLF');
-      const end = lf - 1;
-      this.#scan = lf + 1;
-      if (end === this.#lineStart) {
-        const section = queue.peek(end);
-        if (this.#lines.length > 0) parseFields(section, this.#lines, 0, this.#lenient.obsFold, this.#trailers);
-        queue.consume(lf + 1);
-        this.#scan = 0;
-        this.#phase = Phase.done;
-        return true;
-      }
-      if (this.#lines.length / 2 >= limits.maxHeaders) throw new HttpParseError('HIO_ERR_TOO_MANY_HEADERS', 431, 'too many trailer fields');
-      if (end > limits.maxHeaderBytes) throw new HttpParseError('HIO_ERR_HEADERS_TOO_LARGE', 431, 'trailer section too large');
-      this.#lines.push(this.#lineStart, end);
-      this.#lineStart = lf + 1;
-    }
-  }
-
   #finish(): void {
     const parts = this.#parts!;
-    const body = this.#body.length === 0 ? EMPTY : this.#body.length === 1 ? this.#body[0]! : Buffer.concat(this.#body, this.#bodyBytes);
     this.#request = {
       method: this.#method,
       target: this.#target,
@@ -486,10 +311,10 @@ export class Requestant {
       fragment: parts.fragment,
       version: this.#minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
       headers: this.#headers,
-      trailers: this.#trailers,
-      body,
-      chunked: this.#chunked,
-      persisted: this.#persisted,
+      trailers: this.#body.trailers,
+      body: this.#body.takeBody(),
+      chunked: this.#framing.body === BodyKind.chunked,
+      persisted: this.#framing.persisted,
       expectContinue: this.#expectContinue,
     };
   }
@@ -509,166 +334,4 @@ function internMethod(head: Buffer, length: number): string {
     if (same) return known;
   }
   return head.toString('latin1', 0, length);
-}
-
-/**
- * Parses field lines given as [start, end) pairs into `into`. Whitespace
- * before the colon, a non-token name, a line without a colon, invalid value
- * characters and obs-fold (unless tolerated: then joined with one space)
- * are errors.
- */
-function parseFields(section: Buffer, lines: number[], from: number, obsFold: boolean, into: Hict): void {
-  const text = section as unknown as LatinText;
-  for (let k = from; k < lines.length; k += 2) {
-    const start = lines[k]!;
-    const end = lines[k + 1]!;
-    const first = section[start]!;
-    if (first === SP || first === HTAB) {
-      if (!obsFold || into.size === 0) throw bad('obs-fold line folding');
-      const [valueStart, valueEnd] = trimmed(section, start, end);
-      checkValue(section, valueStart, valueEnd);
-      into.extendLast(` ${text.latin1Slice(valueStart, valueEnd)}`);
-      continue;
-    }
-    const colon = section.indexOf(COLON, start);
-    if (colon < 0 || colon >= end) throw bad('field line without a colon');
-    if (colon === start) throw bad('empty field name');
-    let lower = true;
-    for (let i = start; i < colon; i++) {
-      const byte = section[i]!;
-      if (TCHAR[byte] !== 1) throw bad('the field name is not a token');
-      if (byte >= 0x41 && byte <= 0x5a) lower = false;
-    }
-    const [valueStart, valueEnd] = trimmed(section, colon + 1, end);
-    checkValue(section, valueStart, valueEnd);
-    const name = text.latin1Slice(start, colon);
-    into.addKeyed(name, lower ? name : name.toLowerCase(), text.latin1Slice(valueStart, valueEnd));
-  }
-}
-
-/** Buffer's own latin1 slicer: the fast path behind toString('latin1', start, end). */
-interface LatinText {
-  latin1Slice(start: number, end: number): string;
-}
-
-function trimmed(section: Buffer, start: number, end: number): [number, number] {
-  while (start < end && (section[start] === SP || section[start] === HTAB)) start++;
-  while (end > start && (section[end - 1] === SP || section[end - 1] === HTAB)) end--;
-  return [start, end];
-}
-
-function checkValue(section: Buffer, start: number, end: number): void {
-  for (let i = start; i < end; i++) if (FIELD_VALUE[section[i]!] !== 1) throw bad('invalid character in a field value');
-}
-
-/** Connection persistence: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */
-function persistence(connection: string, http11: boolean): boolean {
-  if (connection === '') return http11;
-  // The usual single tokens, without splitting.
-  if (connection.length === 5 && connection.toLowerCase() === 'close') return false;
-  if (connection.length === 10 && connection.toLowerCase() === 'keep-alive') return true;
-  let close = false;
-  let keepAlive = false;
-  for (const option of connection.split(',')) {
-    const token = option.trim().toLowerCase();
-    if (token === 'close') close = true;
-    else if (token === 'keep-alive') keepAlive = true;
-  }
-  if (close) return false;
-  return http11 || keepAlive;
-}
-
-/** Checks the transfer codings: chunked must be last and once; other codings are not implemented (501). */
-function checkCodings(values: string[]): void {
-  const codings: string[] = [];
-  for (const value of values) {
-    for (const element of value.split(',')) {
-      const coding = element.split(';')[0]!.trim().toLowerCase();
-      if (coding === '' && element.trim() === '') continue;
-      if (coding === '' || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(coding)) throw bad('invalid transfer coding');
-      codings.push(coding);
-    }
-  }
-  const chunkedAt = codings.indexOf('chunked');
-  // Without chunked last (once), the body length cannot be known: 400 (RFC 9112 §6.3).
-  if (chunkedAt < 0 || chunkedAt !== codings.length - 1 || codings.lastIndexOf('chunked') !== chunkedAt) {
-    throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'chunked must be the last transfer coding, once');
-  }
-  for (const coding of codings) {
-    if (coding !== 'chunked') throw new HttpParseError('HIO_ERR_NOT_IMPLEMENTED', 501, 'a transfer coding other than chunked is not implemented');
-  }
-}
-
-/** The Content-Length: every value (and list element) the same run of digits; else 400. */
-function contentLength(values: string[]): number {
-  let length = -1;
-  for (const value of values) {
-    for (const element of value.split(',')) {
-      const digits = element.trim();
-      if (!/^[0-9]+$/.test(digits)) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'invalid Content-Length');
-      const parsed = digits.length > 15 ? Infinity : Number(digits);
-      if (!Number.isSafeInteger(parsed)) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'Content-Length too large');
-      if (length >= 0 && parsed !== length) throw new HttpParseError('HIO_ERR_BAD_LENGTH', 400, 'conflicting Content-Length values');
-      length = parsed;
-    }
-  }
-  return length;
-}
-
-/**
- * The size of a chunk from its size line (CRLF excluded): 1*HEXDIG, then
- * optional extensions `BWS ";" BWS name [BWS "=" BWS (token / quoted-string)]`,
- * which are checked and ignored. Leading zeros are fine; overflow is not.
- */
-function chunkSize(line: Buffer): number {
-  let i = 0;
-  let size = 0;
-  let significant = 0;
-  while (i < line.length && HEX[line[i]!] !== 255) {
-    if (size > 0 || HEX[line[i]!] !== 0) significant += 1;
-    size = size * 16 + HEX[line[i]!]!;
-    i += 1;
-  }
-  if (i === 0) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk size is not hexadecimal');
-  if (significant > 12) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'chunk size overflows');
-  if (i === line.length) return size;
-  // Extensions: only whitespace followed by ";" may come after the size.
-  for (;;) {
-    const start = i;
-    while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-    if (i === line.length) {
-      throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, start === i ? 'malformed chunk extension' : 'whitespace after the chunk size');
-    }
-    if (line[i] !== SEMICOLON) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'malformed chunk size or extension');
-    i += 1;
-    while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-    const nameStart = i;
-    while (i < line.length && TCHAR[line[i]!] === 1) i++;
-    if (i === nameStart) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'empty chunk extension name');
-    let j = i;
-    while (j < line.length && (line[j] === SP || line[j] === HTAB)) j++;
-    if (j < line.length && line[j] === 0x3d) {
-      i = j + 1;
-      while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-      if (i < line.length && line[i] === QUOTE) {
-        i += 1;
-        for (;;) {
-          if (i >= line.length) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'unterminated quoted chunk extension value');
-          const byte = line[i]!;
-          if (byte === QUOTE) {
-            i += 1;
-            break;
-          }
-          if (byte === BACKSLASH) i += 1;
-          else if (FIELD_VALUE[byte] !== 1) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'invalid character in a chunk extension');
-          i += 1;
-        }
-      } else {
-        const valueStart = i;
-        while (i < line.length && TCHAR[line[i]!] === 1) i++;
-        if (i === valueStart) throw new HttpParseError('HIO_ERR_BAD_CHUNK', 400, 'empty chunk extension value');
-      }
-    }
-    if (i === line.length) return size;
-  }
 }

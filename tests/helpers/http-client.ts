@@ -1,14 +1,17 @@
 /**
- * Test helpers for HTTP over the simulated network: a small response parser
- * (status line, headers, Content-Length or chunked bodies, interim 1xx,
- * bodiless answers to HEAD) and a world with a BareServer and raw clients.
+ * Test helpers for HTTP over the simulated network: a response reader (the
+ * strict Responsant, so every answer the server sends is held to RFC 9112)
+ * and a world with a BareServer and raw clients.
  */
+import { ByteQueue } from '../../src/core/byte-queue.js';
 import { Doist } from '../../src/doing/doist.js';
 import { SimNet, type SimNetOptions } from '../../src/net/sim/sim-net.js';
 import { SimServant } from '../../src/net/sim/sim-servant.js';
 import { SimClient } from '../../src/net/sim/sim-client.js';
 import { ClientDoer } from '../../src/doing/service-doer.js';
 import { BareServer, BareServerDoer, type BareServerOptions } from '../../src/http/bare-server.js';
+import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
+import { Responsant } from '../../src/http/responsant.js';
 import { tymeClock } from '../../src/core/clock.js';
 
 export interface Response {
@@ -25,70 +28,51 @@ export function header(response: Response, name: string): string | undefined {
   return response.headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
 }
 
+/** Tests download bodies of tens of megabytes in as many chunks as the network makes. */
+const READER_LIMITS: HttpLimits = { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER, maxChunks: Number.MAX_SAFE_INTEGER };
+
 /**
- * Parses responses from bytes as they come. `methods` lists the request
- * methods in order, so HEAD answers are known to have no body.
+ * Parses responses from bytes as they come, with the strict Responsant.
+ * `methods` lists the request methods in order, so HEAD answers are known
+ * to have no body (responses past the list answer GETs). A response the
+ * Responsant rejects throws from push(): a server bug, never to be read
+ * around.
  */
 export class ResponseReader {
   readonly responses: Response[] = [];
-  #buffer = Buffer.alloc(0);
+  readonly #queue = new ByteQueue();
+  readonly #responsant: Responsant;
   #interim: number[] = [];
-  readonly #methods: string[];
 
   constructor(methods: string[] = []) {
-    this.#methods = [...methods];
+    this.#responsant = new Responsant(this.#queue, { limits: READER_LIMITS });
+    for (const method of methods) this.#responsant.expect(method);
   }
 
+  /** Takes received bytes (by reference: the caller must not modify them) and parses what they complete. */
   push(bytes: Buffer): void {
-    this.#buffer = Buffer.concat([this.#buffer, bytes]);
+    this.#queue.push(bytes);
     for (;;) {
-      const end = this.#buffer.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const lines = this.#buffer.toString('latin1', 0, end).split('\r\n');
-      const match = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(lines[0]!);
-      if (match === null) throw new Error(`bad status line ${JSON.stringify(lines[0])}`);
-      const status = Number(match[1]);
-      const headers = lines.slice(1).map((line): [string, string] => {
-        const colon = line.indexOf(':');
-        return [line.slice(0, colon), line.slice(colon + 1).trim()];
-      });
-      let offset = end + 4;
-      if (status >= 100 && status < 200) {
-        this.#interim.push(status);
-        this.#buffer = this.#buffer.subarray(offset);
+      const progress = this.#responsant.parse();
+      if (progress === 'more') return;
+      if (progress === 'error') {
+        const error = this.#responsant.error!;
+        throw new Error(`invalid response (${error.code}): ${error.message}`, { cause: error });
+      }
+      if (progress === 'head') continue;
+      const response = this.#responsant.take();
+      if (response.status < 200 && !response.switched) {
+        this.#interim.push(response.status);
         continue;
       }
-      const method = this.#methods[this.responses.length] ?? 'GET';
-      const find = (name: string): string | undefined => headers.find(([key]) => key.toLowerCase() === name)?.[1];
-      let body = Buffer.alloc(0);
-      if (method !== 'HEAD' && status !== 204 && status !== 304) {
-        if (find('transfer-encoding')?.toLowerCase() === 'chunked') {
-          const parts: Buffer[] = [];
-          for (;;) {
-            const lineEnd = this.#buffer.indexOf('\r\n', offset);
-            if (lineEnd < 0) return;
-            const size = parseInt(this.#buffer.toString('latin1', offset, lineEnd), 16);
-            if (this.#buffer.length < lineEnd + 2 + size + 2) return;
-            if (size === 0) {
-              const trailerEnd = this.#buffer.indexOf('\r\n', lineEnd + 2);
-              if (trailerEnd < 0) return;
-              offset = trailerEnd + 2;
-              break;
-            }
-            parts.push(this.#buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
-            offset = lineEnd + 2 + size + 2;
-          }
-          body = Buffer.concat(parts);
-        } else {
-          const length = Number(find('content-length') ?? '0');
-          if (this.#buffer.length < offset + length) return;
-          body = Buffer.from(this.#buffer.subarray(offset, offset + length));
-          offset += length;
-        }
-      }
-      this.responses.push({ status, reason: match[2]!, headers, body, interim: this.#interim });
+      this.responses.push({
+        status: response.status,
+        reason: response.reason,
+        headers: response.headers.entries().map(([name, value]): [string, string] => [name, value]),
+        body: response.body,
+        interim: this.#interim,
+      });
       this.#interim = [];
-      this.#buffer = this.#buffer.subarray(offset);
     }
   }
 }

@@ -1,0 +1,305 @@
+/**
+ * @module
+ * The Responsant: an incremental, strict HTTP/1.1 response parser over a
+ * connection's {@link ByteQueue} — the client side's Requestant, built from
+ * the same field-lines, framing and body-reader modules, so a response is
+ * held to the rules a request is. Each {@link Responsant.parse} call
+ * advances as far as the queued bytes allow and returns how far it got:
+ * "more", "head" (a final response's head is parsed and a body follows),
+ * "done" (a whole response: take it with {@link Responsant.take}) or "error"
+ * ({@link Responsant.error}). The result does not depend on how the bytes
+ * were split across reads.
+ *
+ * A response's framing depends on the request it answers, so the parser is
+ * told each request's method, in order ({@link Responsant.expect}): an
+ * answer to HEAD has no body, a 2xx answer to CONNECT turns the connection
+ * into a tunnel. Interim (1xx) responses are whole messages of their own,
+ * taken like any other before the final response to the same request; 101
+ * Switching Protocols is final and, like a tunnel, ends the HTTP on the
+ * connection. A body with neither Content-Length nor Transfer-Encoding
+ * lasts until the peer closes ({@link Responsant.end}).
+ *
+ * Strict by default: a status line other than `HTTP/1.x SSS reason` (three
+ * digits, 100–599, the space before the reason required), bare LF, obs-fold,
+ * empty lines before the status line, Content-Length with
+ * Transfer-Encoding, malformed lengths and chunked framing are errors
+ * (HIO_ERR_BAD_RESPONSE for the grammar, the shared codes otherwise);
+ * another major version is HIO_ERR_BAD_VERSION. The limits of
+ * {@link HttpLimits} apply as they do to requests, `maxRequestLineBytes`
+ * bounding the status line.
+ */
+import type { ByteQueue } from '../core/byte-queue.js';
+import { HttpParseError } from '../core/errors.js';
+import { Hict } from '../core/hict.js';
+import { BodyReader } from './body-reader.js';
+import { FIELD_VALUE, SP } from './chars.js';
+import { FieldScanner, malformed, parseFields, type LatinText } from './field-lines.js';
+import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
+import { BodyKind, MessageFraming } from './message-framing.js';
+import type { Progress } from './requestant.js';
+
+const Phase = { head: 0, body: 1, done: 2, switched: 3, failed: 4 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** Options of a {@link Responsant}. */
+export interface ResponsantOptions {
+  /** Limits; `maxRequestLineBytes` bounds the status line, `maxBodyBytes` a body. */
+  readonly limits?: HttpLimits;
+  /** Tolerances; only `bareLf` and `obsFold` apply to responses. */
+  readonly lenient?: HttpLenience;
+}
+
+/** A complete response, as a {@link Responsant} produces it. */
+export interface ParsedResponse {
+  /** "HTTP/1.0" or "HTTP/1.1" (a later 1.x minor reads as 1.1). */
+  readonly version: 'HTTP/1.0' | 'HTTP/1.1';
+  /** The status code, 100–599. */
+  readonly status: number;
+  /** The reason phrase as sent (possibly empty); informative only. */
+  readonly reason: string;
+  /** The method of the request this answers, as told ("GET" when none was). */
+  readonly method: string;
+  /** Every header field line, in order. */
+  readonly headers: Hict;
+  /** Trailer fields of a chunked body (empty otherwise). */
+  readonly trailers: Hict;
+  /** The whole body (empty when there is none). */
+  readonly body: Buffer;
+  /** True when the body came chunked. */
+  readonly chunked: boolean;
+  /** True when the connection may carry another response after this one. */
+  readonly persisted: boolean;
+  /**
+   * True when the connection stops carrying HTTP after this response (a 2xx
+   * answer to CONNECT, 101 Switching Protocols): the bytes after it are the
+   * tunnel's, left in the queue.
+   */
+  readonly switched: boolean;
+}
+
+/** An incremental response parser reading one connection's bytes. */
+export class Responsant {
+  /** The bytes being parsed; the parser consumes what it has parsed. */
+  readonly queue: ByteQueue;
+  /** Why parsing failed, once parse() returned "error": its `code` says what was wrong (its `status` is a server's, meaningless here). */
+  error: HttpParseError | null = null;
+  readonly #lenient: HttpLenience;
+  #phase: Phase = Phase.head;
+  readonly #head: FieldScanner;
+  readonly #framing = new MessageFraming('response');
+  readonly #body: BodyReader;
+  /** Methods of the requests told and not yet answered by a final response: [#next, length). */
+  #methods: string[] = [];
+  #next = 0;
+  /** True once the peer closed: nothing more arrives. */
+  #ended = false;
+  // The response under construction.
+  #minor = 1;
+  #status = 0;
+  #reason = '';
+  #headers = new Hict();
+  #headBytes = 0;
+  #response: ParsedResponse | null = null;
+
+  constructor(queue: ByteQueue, options: ResponsantOptions = {}) {
+    const limits = options.limits ?? DEFAULT_LIMITS;
+    this.queue = queue;
+    this.#lenient = options.lenient ?? DEFAULT_LENIENCE;
+    // A client tolerates no empty lines before a status line: RFC 9112 §2.2 grants that to servers only.
+    this.#head = new FieldScanner(queue, limits, { kind: 'response', startLine: true, bareLf: this.#lenient.bareLf, leadingEmptyLines: 0 });
+    this.#body = new BodyReader(queue, limits, { kind: 'response', obsFold: this.#lenient.obsFold });
+  }
+
+  /**
+   * Tells the parser a request with this method was sent on the connection;
+   * final responses answer the requests told, in order. A response arriving
+   * with no request told is read as the answer to a GET (a server's
+   * unsolicited 408, say).
+   */
+  expect(method: string): void {
+    this.#methods.push(method);
+  }
+
+  /** Requests told and not yet answered by a final response. */
+  get outstanding(): number {
+    return this.#methods.length - this.#next;
+  }
+
+  /** True once any byte of the current response arrived. */
+  get started(): boolean {
+    if (this.#phase === Phase.head) return this.#head.lines.length > 0 || this.queue.length > 0;
+    return this.#phase !== Phase.switched;
+  }
+
+  /** True while the body of the current response is being read (its head is parsed, its end not yet). */
+  get readingBody(): boolean {
+    return this.#phase === Phase.body;
+  }
+
+  /** Bytes of the current response parsed so far: its header section and body bytes (framing excluded). */
+  get received(): number {
+    return this.#headBytes + this.#body.received;
+  }
+
+  /** The status of the current response, once its head is parsed (else 0). */
+  get status(): number {
+    return this.#status;
+  }
+
+  /** Advances as far as the queued bytes allow. */
+  parse(): Progress {
+    try {
+      for (;;) {
+        switch (this.#phase) {
+          case Phase.head:
+            if (!this.#head.scan()) {
+              if (this.#ended && this.started) throw this.#cutShort();
+              return 'more';
+            }
+            this.#buildHead();
+            if ((this.#phase as Phase) !== Phase.done) return 'head';
+            break;
+          case Phase.body:
+            if (!this.#body.read()) {
+              if (!this.#ended) return 'more';
+              if (!this.#body.end()) throw this.#cutShort();
+            }
+            this.#phase = Phase.done;
+            break;
+          case Phase.done:
+            if (this.#response === null) this.#finish();
+            return 'done';
+          case Phase.switched:
+            // The bytes that follow are not HTTP: leave them in the queue.
+            return 'more';
+          case Phase.failed:
+            return 'error';
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof HttpParseError)) throw error;
+      this.fail(error);
+      return 'error';
+    }
+  }
+
+  /**
+   * Tells the parser the peer closed: nothing more will arrive. The next
+   * {@link Responsant.parse} completes a body read until close ("done"), and
+   * turns a response left incomplete into an error (HIO_ERR_PREMATURE_CLOSE).
+   */
+  end(): void {
+    this.#ended = true;
+  }
+
+  /** Marks the current response failed with `error` (a deadline passed, a limit the client checks). */
+  fail(error: HttpParseError): void {
+    this.error = error;
+    this.#phase = Phase.failed;
+  }
+
+  /**
+   * Takes the completed response and makes the parser ready for the next one
+   * on the same queue — none after a switched response. An interim (1xx)
+   * response leaves its request waiting for the final one.
+   */
+  take(): ParsedResponse {
+    const response = this.#response;
+    if (response === null || this.#phase !== Phase.done) throw malformed('response', 'no complete response to take');
+    const interim = response.status < 200 && !response.switched;
+    if (!interim && this.#next < this.#methods.length) {
+      this.#next += 1;
+      if (this.#next === this.#methods.length) {
+        this.#methods = [];
+        this.#next = 0;
+      }
+    }
+    this.#reset(response.switched ? Phase.switched : Phase.head);
+    return response;
+  }
+
+  #reset(phase: Phase): void {
+    this.#phase = phase;
+    this.#head.reset();
+    this.#framing.reset();
+    this.#body.reset();
+    this.#minor = 1;
+    this.#status = 0;
+    this.#reason = '';
+    this.#headers = new Hict();
+    this.#headBytes = 0;
+    this.#response = null;
+  }
+
+  #cutShort(): HttpParseError {
+    return new HttpParseError('HIO_ERR_PREMATURE_CLOSE', 400, 'the connection closed inside a response');
+  }
+
+  /** Parses the scanned header section from one contiguous view, then decides the framing. */
+  #buildHead(): void {
+    const headLength = this.#head.length;
+    const head = this.queue.peek(headLength);
+    const lines = this.#head.lines;
+    this.#parseStatusLine(head, lines[1]!);
+    parseFields(head, lines, 2, this.#lenient.obsFold, this.#headers, 'response');
+    this.queue.consume(headLength);
+    this.#headBytes = headLength;
+    const framing = this.#framing;
+    framing.gather(this.#headers);
+    framing.frameResponse(this.#status, this.#methods[this.#next] ?? 'GET', this.#minor === 1);
+    if (framing.body === BodyKind.none) {
+      this.#phase = Phase.done;
+      return;
+    }
+    this.#body.start(framing.body, framing.length);
+    this.#phase = Phase.body;
+  }
+
+  /** `HTTP/1.x SSS reason`: the version, one space, three digits, one space, then any field-value characters. */
+  #parseStatusLine(head: Buffer, lineEnd: number): void {
+    if (
+      lineEnd < 13 ||
+      head[0] !== 0x48 ||
+      head[1] !== 0x54 ||
+      head[2] !== 0x54 ||
+      head[3] !== 0x50 ||
+      head[4] !== 0x2f ||
+      head[6] !== 0x2e ||
+      head[8] !== SP ||
+      head[12] !== SP
+    ) {
+      throw malformed('response', 'malformed status line');
+    }
+    const major = head[5]! - 0x30;
+    const minor = head[7]! - 0x30;
+    if (major < 0 || major > 9 || minor < 0 || minor > 9) throw malformed('response', 'malformed HTTP version');
+    if (major !== 1) throw new HttpParseError('HIO_ERR_BAD_VERSION', 505, 'only HTTP/1.x is supported');
+    let status = 0;
+    for (let i = 9; i < 12; i++) {
+      const digit = head[i]! - 0x30;
+      if (digit < 0 || digit > 9) throw malformed('response', 'the status code is not three digits');
+      status = status * 10 + digit;
+    }
+    if (status < 100 || status > 599) throw malformed('response', 'status code out of range');
+    for (let i = 13; i < lineEnd; i++) if (FIELD_VALUE[head[i]!] !== 1) throw malformed('response', 'invalid character in the reason phrase');
+    this.#minor = minor === 0 ? 0 : 1;
+    this.#status = status;
+    this.#reason = (head as unknown as LatinText).latin1Slice(13, lineEnd);
+  }
+
+  #finish(): void {
+    const framing = this.#framing;
+    this.#response = {
+      version: this.#minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+      status: this.#status,
+      reason: this.#reason,
+      method: this.#methods[this.#next] ?? 'GET',
+      headers: this.#headers,
+      trailers: this.#body.trailers,
+      body: this.#body.takeBody(),
+      chunked: framing.body === BodyKind.chunked,
+      persisted: framing.persisted,
+      switched: framing.switched,
+    };
+  }
+}
