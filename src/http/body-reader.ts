@@ -38,7 +38,7 @@ export interface BodyReaderOptions {
 
 /**
  * Reads message bodies from one queue, one at a time. Its owner (a
- * Requestant or a Responsant) calls {@link BodyReader.start} once a head is
+ * Requestant or a Respondent) calls {@link BodyReader.start} once a head is
  * parsed, {@link BodyReader.read} as bytes arrive until it returns true,
  * takes the body and trailers, and calls {@link BodyReader.reset}. Waiting is
  * a return value; malformed or over-limit bytes throw an

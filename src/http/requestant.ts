@@ -18,7 +18,7 @@
  *
  * What is particular to requests lives here: the request line, Host,
  * Expect and the implemented methods. The rest is shared with the
- * Responsant: field lines (field-lines.ts: the header section is scanned
+ * Respondent: field lines (field-lines.ts: the header section is scanned
  * line by line as it arrives, LF positions only, then parsed once from one
  * contiguous view), the framing rules (message-framing.ts) and the body
  * reader (body-reader.ts: body bytes are moved out of the queue as they

@@ -1,6 +1,6 @@
 /**
  * Test helpers for HTTP over the simulated network: a response reader (the
- * strict Responsant, so every answer the server sends is held to RFC 9112)
+ * strict Respondent, so every answer the server sends is held to RFC 9112)
  * and a world with a BareServer and raw clients.
  */
 import { ByteQueue } from '../../src/core/byte-queue.js';
@@ -11,7 +11,7 @@ import { SimClient } from '../../src/net/sim/sim-client.js';
 import { ClientDoer } from '../../src/doing/service-doer.js';
 import { BareServer, BareServerDoer, type BareServerOptions } from '../../src/http/bare-server.js';
 import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
-import { Responsant } from '../../src/http/responsant.js';
+import { Respondent } from '../../src/http/respondent.js';
 import { tymeClock } from '../../src/core/clock.js';
 
 export interface Response {
@@ -19,6 +19,8 @@ export interface Response {
   readonly reason: string;
   readonly headers: Array<[string, string]>;
   readonly body: Buffer;
+  /** Trailer fields of a chunked body. */
+  readonly trailers: Array<[string, string]>;
   /** Interim (1xx) responses received before this one. */
   readonly interim: number[];
 }
@@ -32,35 +34,35 @@ export function header(response: Response, name: string): string | undefined {
 const READER_LIMITS: HttpLimits = { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER, maxChunks: Number.MAX_SAFE_INTEGER };
 
 /**
- * Parses responses from bytes as they come, with the strict Responsant.
+ * Parses responses from bytes as they come, with the strict Respondent.
  * `methods` lists the request methods in order, so HEAD answers are known
  * to have no body (responses past the list answer GETs). A response the
- * Responsant rejects throws from push(): a server bug, never to be read
+ * Respondent rejects throws from push(): a server bug, never to be read
  * around.
  */
 export class ResponseReader {
   readonly responses: Response[] = [];
   readonly #queue = new ByteQueue();
-  readonly #responsant: Responsant;
+  readonly #respondent: Respondent;
   #interim: number[] = [];
 
   constructor(methods: string[] = []) {
-    this.#responsant = new Responsant(this.#queue, { limits: READER_LIMITS });
-    for (const method of methods) this.#responsant.expect(method);
+    this.#respondent = new Respondent(this.#queue, { limits: READER_LIMITS });
+    for (const method of methods) this.#respondent.expect(method);
   }
 
   /** Takes received bytes (by reference: the caller must not modify them) and parses what they complete. */
   push(bytes: Buffer): void {
     this.#queue.push(bytes);
     for (;;) {
-      const progress = this.#responsant.parse();
+      const progress = this.#respondent.parse();
       if (progress === 'more') return;
       if (progress === 'error') {
-        const error = this.#responsant.error!;
+        const error = this.#respondent.error!;
         throw new Error(`invalid response (${error.code}): ${error.message}`, { cause: error });
       }
       if (progress === 'head') continue;
-      const response = this.#responsant.take();
+      const response = this.#respondent.take();
       if (response.status < 200 && !response.switched) {
         this.#interim.push(response.status);
         continue;
@@ -70,6 +72,7 @@ export class ResponseReader {
         reason: response.reason,
         headers: response.headers.entries().map(([name, value]): [string, string] => [name, value]),
         body: response.body,
+        trailers: response.trailers.entries().map(([name, value]): [string, string] => [name, value]),
         interim: this.#interim,
       });
       this.#interim = [];

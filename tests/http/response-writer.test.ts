@@ -251,7 +251,7 @@ function streaming(count: number, size: number): Responder {
         w.write(Buffer.alloc(size, 0x61 + (left % 26)));
       }
       if (left > 0) return false;
-      w.end();
+      w.end(undefined, { 'X-Chunks': String(count) });
       return true;
     },
   };
@@ -271,6 +271,7 @@ test('A streaming responder sends a chunked body through a BareServer, keeping t
     t.is(response.status, 200);
     t.is(header(response, 'transfer-encoding'), 'chunked');
     t.is(response.body.length, 40 * 16 * 1024);
+    t.deepEqual(response.trailers, [['X-Chunks', '40']]);
   }
   t.false(client.rxEnded);
 });

@@ -1,5 +1,5 @@
 /**
- * Responsant tests as data: raw bytes, the methods of the requests they
+ * Respondent tests as data: raw bytes, the methods of the requests they
  * answer, and the expected responses (or error), each case re-run with its
  * bytes split at every possible point and fed one byte at a time, so the
  * result never depends on how reads were cut.
@@ -8,7 +8,7 @@ import test from 'ava';
 import { ByteQueue } from '../../src/core/byte-queue.js';
 import { HttpParseError, type HioErrorCode } from '../../src/core/errors.js';
 import { resolveLenience, resolveLimits, type HttpLenience, type HttpLimits } from '../../src/http/limits.js';
-import { Responsant, type ParsedResponse } from '../../src/http/responsant.js';
+import { Respondent, type ParsedResponse } from '../../src/http/respondent.js';
 
 interface Expected {
   readonly status?: number;
@@ -364,15 +364,15 @@ interface Outcome {
 /** Feeds the pieces one after another, parsing and taking responses after each, then ends when the case says so. */
 function run(testCase: Case, pieces: Buffer[]): Outcome {
   const queue = new ByteQueue();
-  const responsant = new Responsant(queue, { limits: resolveLimits(testCase.limits), lenient: resolveLenience(testCase.lenient) });
-  for (const method of testCase.methods ?? []) responsant.expect(method);
+  const respondent = new Respondent(queue, { limits: resolveLimits(testCase.limits), lenient: resolveLenience(testCase.lenient) });
+  for (const method of testCase.methods ?? []) respondent.expect(method);
   const responses: ParsedResponse[] = [];
   const drain = (): HioErrorCode | undefined => {
     for (;;) {
-      const progress = responsant.parse();
+      const progress = respondent.parse();
       if (progress === 'head') continue;
-      if (progress === 'done') responses.push(responsant.take());
-      else if (progress === 'error') return responsant.error!.code;
+      if (progress === 'done') responses.push(respondent.take());
+      else if (progress === 'error') return respondent.error!.code;
       else return undefined;
     }
   };
@@ -382,7 +382,7 @@ function run(testCase: Case, pieces: Buffer[]): Outcome {
     if (error !== undefined) return { responses, error, rest: '' };
   }
   if (testCase.end === true) {
-    responsant.end();
+    respondent.end();
     const error = drain();
     if (error !== undefined) return { responses, error, rest: '' };
   }
@@ -414,7 +414,7 @@ function check(testCase: Case, outcome: Outcome): string | null {
 }
 
 for (const testCase of cases) {
-  test(`Responsant ${testCase.error === undefined ? 'parses' : 'rejects'} ${testCase.name}, whatever the split`, (t) => {
+  test(`Respondent ${testCase.error === undefined ? 'parses' : 'rejects'} ${testCase.name}, whatever the split`, (t) => {
     const bytes = Buffer.from(testCase.raw, 'latin1');
     t.is(check(testCase, run(testCase, [bytes])), null, 'in one piece');
     for (let split = 1; split < bytes.length; split++) {
@@ -429,73 +429,73 @@ for (const testCase of cases) {
   });
 }
 
-test('Responsant reports the head before the body arrives, then the body', (t) => {
+test('Respondent reports the head before the body arrives, then the body', (t) => {
   const queue = new ByteQueue();
-  const responsant = new Responsant(queue);
-  responsant.expect('GET');
-  t.is(responsant.outstanding, 1);
-  t.false(responsant.started);
+  const respondent = new Respondent(queue);
+  respondent.expect('GET');
+  t.is(respondent.outstanding, 1);
+  t.false(respondent.started);
   queue.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n'));
-  t.true(responsant.started);
-  t.is(responsant.parse(), 'head');
-  t.is(responsant.status, 200);
-  t.true(responsant.readingBody);
-  t.is(responsant.parse(), 'more');
+  t.true(respondent.started);
+  t.is(respondent.parse(), 'head');
+  t.is(respondent.status, 200);
+  t.true(respondent.readingBody);
+  t.is(respondent.parse(), 'more');
   queue.push(Buffer.from('da'));
-  t.is(responsant.parse(), 'more');
-  t.is(responsant.received, 38 + 2);
+  t.is(respondent.parse(), 'more');
+  t.is(respondent.received, 38 + 2);
   queue.push(Buffer.from('ta'));
-  t.is(responsant.parse(), 'done');
-  t.false(responsant.readingBody);
-  t.is(responsant.take().body.toString(), 'data');
-  t.is(responsant.outstanding, 0);
-  t.false(responsant.started);
-  t.is(responsant.status, 0);
+  t.is(respondent.parse(), 'done');
+  t.false(respondent.readingBody);
+  t.is(respondent.take().body.toString(), 'data');
+  t.is(respondent.outstanding, 0);
+  t.false(respondent.started);
+  t.is(respondent.status, 0);
 });
 
-test('Responsant#take throws without a complete response', (t) => {
-  const responsant = new Responsant(new ByteQueue());
-  t.is(responsant.parse(), 'more');
-  t.throws(() => responsant.take(), { instanceOf: HttpParseError });
+test('Respondent#take throws without a complete response', (t) => {
+  const respondent = new Respondent(new ByteQueue());
+  t.is(respondent.parse(), 'more');
+  t.throws(() => respondent.take(), { instanceOf: HttpParseError });
 });
 
-test('Responsant parses nothing after a switched response, leaving the bytes to their new owner', (t) => {
+test('Respondent parses nothing after a switched response, leaving the bytes to their new owner', (t) => {
   const queue = new ByteQueue();
-  const responsant = new Responsant(queue);
-  responsant.expect('CONNECT');
-  responsant.expect('GET');
+  const respondent = new Respondent(queue);
+  respondent.expect('CONNECT');
+  respondent.expect('GET');
   queue.push(Buffer.from('HTTP/1.1 200 OK\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
-  t.is(responsant.parse(), 'done');
-  t.true(responsant.take().switched);
-  t.false(responsant.started);
-  t.is(responsant.parse(), 'more');
-  responsant.end();
-  t.is(responsant.parse(), 'more');
+  t.is(respondent.parse(), 'done');
+  t.true(respondent.take().switched);
+  t.false(respondent.started);
+  t.is(respondent.parse(), 'more');
+  respondent.end();
+  t.is(respondent.parse(), 'more');
   t.is(queue.length, 38);
-  t.is(responsant.outstanding, 1);
+  t.is(respondent.outstanding, 1);
 });
 
-test('Responsant#fail turns the current response into an error', (t) => {
+test('Respondent#fail turns the current response into an error', (t) => {
   const queue = new ByteQueue();
-  const responsant = new Responsant(queue);
+  const respondent = new Respondent(queue);
   queue.push(Buffer.from('HTTP/1.1 200 OK\r\n'));
-  t.is(responsant.parse(), 'more');
-  responsant.fail(new HttpParseError('HIO_ERR_HEADER_TIMEOUT', 408, 'too slow'));
-  t.is(responsant.parse(), 'error');
-  t.is(responsant.error?.code, 'HIO_ERR_HEADER_TIMEOUT');
-  t.true(responsant.started);
+  t.is(respondent.parse(), 'more');
+  respondent.fail(new HttpParseError('HIO_ERR_HEADER_TIMEOUT', 408, 'too slow'));
+  t.is(respondent.parse(), 'error');
+  t.is(respondent.error?.code, 'HIO_ERR_HEADER_TIMEOUT');
+  t.true(respondent.started);
 });
 
-test('Responsant reads a response with no request told as the answer to a GET; a close between responses is clean', (t) => {
+test('Respondent reads a response with no request told as the answer to a GET; a close between responses is clean', (t) => {
   const queue = new ByteQueue();
-  const responsant = new Responsant(queue);
+  const respondent = new Respondent(queue);
   queue.push(Buffer.from('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
-  t.is(responsant.parse(), 'done');
-  const response = responsant.take();
+  t.is(respondent.parse(), 'done');
+  const response = respondent.take();
   t.is(response.method, 'GET');
   t.false(response.persisted);
-  t.is(responsant.outstanding, 0);
-  responsant.end();
-  t.is(responsant.parse(), 'more');
-  t.is(responsant.error, null);
+  t.is(respondent.outstanding, 0);
+  respondent.end();
+  t.is(respondent.parse(), 'more');
+  t.is(respondent.error, null);
 });

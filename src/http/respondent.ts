@@ -1,23 +1,23 @@
 /**
  * @module
- * The Responsant: an incremental, strict HTTP/1.1 response parser over a
+ * The Respondent: an incremental, strict HTTP/1.1 response parser over a
  * connection's {@link ByteQueue} — the client side's Requestant, built from
  * the same field-lines, framing and body-reader modules, so a response is
- * held to the rules a request is. Each {@link Responsant.parse} call
+ * held to the rules a request is. Each {@link Respondent.parse} call
  * advances as far as the queued bytes allow and returns how far it got:
  * "more", "head" (a final response's head is parsed and a body follows),
- * "done" (a whole response: take it with {@link Responsant.take}) or "error"
- * ({@link Responsant.error}). The result does not depend on how the bytes
+ * "done" (a whole response: take it with {@link Respondent.take}) or "error"
+ * ({@link Respondent.error}). The result does not depend on how the bytes
  * were split across reads.
  *
  * A response's framing depends on the request it answers, so the parser is
- * told each request's method, in order ({@link Responsant.expect}): an
+ * told each request's method, in order ({@link Respondent.expect}): an
  * answer to HEAD has no body, a 2xx answer to CONNECT turns the connection
  * into a tunnel. Interim (1xx) responses are whole messages of their own,
  * taken like any other before the final response to the same request; 101
  * Switching Protocols is final and, like a tunnel, ends the HTTP on the
  * connection. A body with neither Content-Length nor Transfer-Encoding
- * lasts until the peer closes ({@link Responsant.end}).
+ * lasts until the peer closes ({@link Respondent.end}).
  *
  * Strict by default: a status line other than `HTTP/1.x SSS reason` (three
  * digits, 100–599, the space before the reason required), bare LF, obs-fold,
@@ -41,15 +41,15 @@ import type { Progress } from './requestant.js';
 const Phase = { head: 0, body: 1, done: 2, switched: 3, failed: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
-/** Options of a {@link Responsant}. */
-export interface ResponsantOptions {
+/** Options of a {@link Respondent}. */
+export interface RespondentOptions {
   /** Limits; `maxRequestLineBytes` bounds the status line, `maxBodyBytes` a body. */
   readonly limits?: HttpLimits;
   /** Tolerances; only `bareLf` and `obsFold` apply to responses. */
   readonly lenient?: HttpLenience;
 }
 
-/** A complete response, as a {@link Responsant} produces it. */
+/** A complete response, as a {@link Respondent} produces it. */
 export interface ParsedResponse {
   /** "HTTP/1.0" or "HTTP/1.1" (a later 1.x minor reads as 1.1). */
   readonly version: 'HTTP/1.0' | 'HTTP/1.1';
@@ -78,7 +78,7 @@ export interface ParsedResponse {
 }
 
 /** An incremental response parser reading one connection's bytes. */
-export class Responsant {
+export class Respondent {
   /** The bytes being parsed; the parser consumes what it has parsed. */
   readonly queue: ByteQueue;
   /** Why parsing failed, once parse() returned "error": its `code` says what was wrong (its `status` is a server's, meaningless here). */
@@ -101,7 +101,7 @@ export class Responsant {
   #headBytes = 0;
   #response: ParsedResponse | null = null;
 
-  constructor(queue: ByteQueue, options: ResponsantOptions = {}) {
+  constructor(queue: ByteQueue, options: RespondentOptions = {}) {
     const limits = options.limits ?? DEFAULT_LIMITS;
     this.queue = queue;
     this.#lenient = options.lenient ?? DEFAULT_LENIENCE;
@@ -185,7 +185,7 @@ export class Responsant {
 
   /**
    * Tells the parser the peer closed: nothing more will arrive. The next
-   * {@link Responsant.parse} completes a body read until close ("done"), and
+   * {@link Respondent.parse} completes a body read until close ("done"), and
    * turns a response left incomplete into an error (HIO_ERR_PREMATURE_CLOSE).
    */
   end(): void {
