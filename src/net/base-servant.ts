@@ -19,6 +19,7 @@
 import type { Clock } from '../core/clock.js';
 import { MinHeap } from '../core/min-heap.js';
 import { publishAccept } from './channels.js';
+import { RemoterMap } from './remoter-map.js';
 import { checkSeconds } from '../core/options.js';
 import type { Tymth } from '../core/tymist.js';
 import type { Address } from './address.js';
@@ -37,7 +38,8 @@ export interface ServedRemoter extends Remoter {
 
 /** Shared servant machinery; see the module note. */
 export abstract class BaseServant<R extends ServedRemoter> implements Servant {
-  readonly remoters = new Map<string, R>();
+  /** The admitted remoters, by remote key (keys are computed only when looked up). */
+  readonly remoters = new RemoterMap<R>();
   readonly ready = new Set<R>();
   wireLog: WireLog | null;
   waker: (() => void) | null = null;
@@ -47,8 +49,6 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   /** The tyme each remoter's queued deadline entry has. */
   #scheduled = new Map<R, number>();
   #accepted: R[] = [];
-  /** The admitted remoters, for identity checks without hashing their keys. */
-  #members = new Set<R>();
 
   constructor(owner: string, tymth: Tymth | undefined, tymeout: number | undefined, wireLog: WireLog | null | undefined) {
     this.#tymth = tymth ?? null;
@@ -96,7 +96,6 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     this.#accepted = [];
     for (const remoter of this.remoters.values()) remoter.close();
     this.remoters.clear();
-    this.#members.clear();
     this.ready.clear();
     this.#deadlines.clear();
     this.#scheduled.clear();
@@ -134,11 +133,9 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
   }
 
   removeRemoter(remoter: Remoter | string, close = true): void {
-    const key = typeof remoter === 'string' ? remoter : remoter.remoteKey;
-    const found = this.remoters.get(key);
-    if (found === undefined || (typeof remoter !== 'string' && found !== remoter)) return;
-    this.remoters.delete(key);
-    this.#members.delete(found);
+    // By object, membership is by identity: no key is computed.
+    const found = typeof remoter === 'string' ? this.remoters.get(remoter) : (remoter as R);
+    if (found === undefined || !this.remoters.remove(found)) return;
     this.ready.delete(found);
     this.#scheduled.delete(found);
     if (close) found.close();
@@ -188,8 +185,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
     if (this.#tymth !== null) remoter.wind(this.#tymth);
     remoter.tymeout = this.#tymeout;
     remoter.wireLog = this.wireLog;
-    this.remoters.set(remoter.remoteKey, remoter);
-    this.#members.add(remoter);
+    this.remoters.add(remoter);
     this.ready.add(remoter);
     this.#schedule(remoter);
     publishAccept(remoter);
@@ -202,7 +198,7 @@ export abstract class BaseServant<R extends ServedRemoter> implements Servant {
    */
   readonly mark = (remoter: R): void => {
     if (this.ready.has(remoter)) return;
-    if (this.#members.has(remoter)) this.ready.add(remoter);
+    if (this.remoters.holds(remoter)) this.ready.add(remoter);
     this.waker?.();
   };
 

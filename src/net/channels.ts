@@ -35,3 +35,8 @@ export function publishClose(connection: Connection, reset: boolean): void {
 export function publishError(connection: Connection, error: NetError): void {
   if (errorChannel.hasSubscribers) errorChannel.publish({ connection, error });
 }
+
+/** Whether anyone listens to a hio:net channel (connections then keep their addresses readable to the end). */
+export function netObserved(): boolean {
+  return acceptChannel.hasSubscribers || closeChannel.hasSubscribers || resetChannel.hasSubscribers || errorChannel.hasSubscribers;
+}

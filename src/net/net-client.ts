@@ -120,7 +120,7 @@ export class NetClient extends NetConnection implements Client {
     if (this.#connectedFact) {
       this.#connectedFact = false;
       this.#connected = true;
-      this.readAddresses();
+      this.readAddresses(true);
       this.refresh();
     }
     this.serviceReceives();

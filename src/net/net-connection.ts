@@ -23,6 +23,7 @@ import type { Socket } from 'node:net';
 import type { Address } from './address.js';
 import { BaseConnection, type ConnectionOptions } from './base-connection.js';
 import { toNetError, type NetError } from './net-error.js';
+import { netObserved } from './channels.js';
 
 /** Most bytes handed to the socket in one batch while the kernel accepts writes at once. */
 export const FAST_BATCH = 256 * 1024;
@@ -57,6 +58,7 @@ export abstract class NetConnection extends BaseConnection {
   #shutdownAsked = false;
   #shutdownSent = false;
   #localPending = false;
+  #remotePending = false;
 
   /** The key used in wire log records. */
   protected abstract get logKey(): string;
@@ -181,6 +183,8 @@ export abstract class NetConnection extends BaseConnection {
 
   protected release(reset: boolean): void {
     const socket = this.#socket;
+    // A subscriber to the hio:net channels gets a connection whose addresses can still be read.
+    if (netObserved()) this.#resolveAddresses();
     if (reset) {
       if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
     } else {
@@ -209,13 +213,32 @@ export abstract class NetConnection extends BaseConnection {
     socket.on('drain', this.#onDrain);
   }
 
-  /** Records the socket's addresses (once connected). */
-  protected readAddresses(): void {
-    const socket = this.#socket;
-    if (socket === null) return;
-    this.stateRemote = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort ?? 0 };
-    // The local address costs a system call and is rarely read: read it on first use.
+  /**
+   * Reads the socket's addresses on first use (once connected): each costs a
+   * system call (getpeername, getsockname) that a connection answered and
+   * closed never needs. They are read before the socket is let go, when
+   * someone listens to the hio:net channels, so a subscriber sees them.
+   */
+  protected readAddresses(eager = netObserved()): void {
+    if (this.#socket === null) return;
+    this.#remotePending = true;
     this.#localPending = true;
+    if (eager) this.#resolveAddresses();
+  }
+
+  /** Reads whichever address was not read yet. */
+  #resolveAddresses(): void {
+    void this.remoteAddress;
+    void this.localAddress;
+  }
+
+  override get remoteAddress(): Address | null {
+    const socket = this.#socket;
+    if (this.#remotePending && socket !== null) {
+      this.#remotePending = false;
+      this.stateRemote = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort ?? 0 };
+    }
+    return this.stateRemote;
   }
 
   override get localAddress(): Address | null {

@@ -11,8 +11,8 @@ import { NetConnection, type NetConnectionOptions } from './net-connection.js';
 
 /** An accepted socket connection. */
 export class NetRemoter extends NetConnection implements Remoter {
-  readonly remoteKey: string;
   readonly #notify: (remoter: NetRemoter) => void;
+  #remoteKey: string | null = null;
 
   /**
    * Wraps an accepted socket. `notify` is the servant's hook, called on every
@@ -23,7 +23,19 @@ export class NetRemoter extends NetConnection implements Remoter {
     this.#notify = notify;
     this.attach(socket);
     this.readAddresses();
-    this.remoteKey = this.remoteAddress === null ? `socket:${nextOrphan++}` : formatAddress(this.remoteAddress);
+  }
+
+  /**
+   * The peer's "host:port", read from the socket on first use (a system
+   * call); `socket:N` when the socket lost its peer address before anyone
+   * asked (it was already reset or closed).
+   */
+  get remoteKey(): string {
+    if (this.#remoteKey === null) {
+      const address = this.remoteAddress;
+      this.#remoteKey = address === null ? `socket:${nextOrphan++}` : formatAddress(address);
+    }
+    return this.#remoteKey;
   }
 
   protected get logKey(): string {
@@ -35,5 +47,5 @@ export class NetRemoter extends NetConnection implements Remoter {
   }
 }
 
-/** Keys for sockets that lost their peer address before being wrapped (already closed). */
+/** Keys for sockets that lost their peer address before it was first read (already closed). */
 let nextOrphan = 0;
