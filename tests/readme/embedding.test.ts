@@ -5,26 +5,16 @@
  * stopped with SIGINT. Every wait is bounded.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import test from 'ava';
-
-const root = resolve(import.meta.dirname, '../..');
-
-function example(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const marker = readme.indexOf('<!-- readme:embedding -->');
-  if (marker < 0) throw new Error('the README lost its embedding example');
-  const start = readme.indexOf('```ts\n', marker) + '```ts\n'.length;
-  const end = readme.indexOf('```', start);
-  return readme.slice(start, end).replace("from 'hio-ts'", `from ${JSON.stringify(join(root, 'src/index.ts'))}`);
-}
+import { readmeExample, root } from '../helpers/readme.js';
 
 test('README embedding example serves requests from a loop the application owns, and stops on SIGINT', async (t) => {
   t.timeout(30_000);
   const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'embedding.ts');
-  writeFileSync(file, example());
+  writeFileSync(file, readmeExample('embedding'));
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
   // No coverage from the child (Node passes NODE_V8_COVERAGE on unless it is set): the example lives
   // outside the project, tsx compiles the sources differently there, and c8 would merge mismatched counts.

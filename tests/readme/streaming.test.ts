@@ -4,28 +4,18 @@
  * the simulated network with a small highWater, so backpressure makes
  * it take many passes.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import type { Responder } from '../../src/http/responder.js';
 import { header, httpWorld } from '../helpers/http-client.js';
-
-const root = resolve(import.meta.dirname, '../..');
-
-function example(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const marker = readme.indexOf('<!-- readme:streaming -->');
-  if (marker < 0) throw new Error('the README lost its streaming example');
-  const start = readme.indexOf('```ts\n', marker) + '```ts\n'.length;
-  const end = readme.indexOf('```', start);
-  return `${readme.slice(start, end).replace("from 'hio-ts'", `from ${JSON.stringify(join(root, 'src/index.ts'))}`)}\nexport { count };\n`;
-}
+import { readmeExample } from '../helpers/readme.js';
 
 test('README streaming responder sends its numbers chunked, pausing whenever the connection holds highWater bytes', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'streaming.ts');
-  writeFileSync(file, example());
+  writeFileSync(file, `${readmeExample('streaming')}\nexport { count };\n`);
   const { count } = (await import(pathToFileURL(file).href)) as { count: (to: number) => Responder };
   let pours = 0;
   const world = httpWorld({
