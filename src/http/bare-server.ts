@@ -422,6 +422,13 @@ export class BareServer implements Serviceable, StewardHost {
     this.servant.removeRemoter(steward.remoter);
   }
 
+  /** Runs a handler whose wait ended in the next pass (see {@link StewardHost.wake}); a handler already gone is ignored. */
+  wake(handler: ConnectionHandler): void {
+    if (this.stewards.get(handler.remoter) !== handler) return;
+    this.#busy.add(handler);
+    this.servant.waker?.();
+  }
+
   /** Publishes a completed request on 'hio:http:request' when someone listens. */
   published(request: Request): void {
     if (requestChannel.hasSubscribers) requestChannel.publish({ request });

@@ -61,6 +61,8 @@ export interface ResponseWriterOptions {
   readonly requiredHeaders?: boolean;
   /** Unsent bytes at or above which {@link ResponseWriter.writable} is false (default 64 KiB). */
   readonly highWater?: number;
+  /** Called by {@link ResponseWriter.resume}: the host runs the responder again in its next pass. */
+  readonly wake?: () => void;
 }
 
 /** A whole response, written at once by {@link ResponseWriter.send}. */
@@ -119,6 +121,8 @@ export class ResponseWriter<R extends RequestHead = Request> {
   /** The announced length for Framing.length. */
   #length = 0;
   #written = 0;
+  #suspended = false;
+  readonly #wake: (() => void) | null;
 
   constructor(sink: ResponseSink, request: R, options: ResponseWriterOptions = {}) {
     this.#sink = sink;
@@ -128,6 +132,32 @@ export class ResponseWriter<R extends RequestHead = Request> {
     this.server = options.server ?? null;
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.highWater = options.highWater ?? 64 * 1024;
+    this.#wake = options.wake ?? null;
+  }
+
+  /**
+   * True while the responder waits on something outside the connection (an
+   * application's promise): the host neither runs it every pass nor counts
+   * the wait against the connection's idle tymeout. See {@link suspend}.
+   */
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /**
+   * Says the responder waits on something outside the connection. Its pour
+   * returns false meanwhile; {@link resume} ends the wait.
+   */
+  suspend(): void {
+    if (this.#ended) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the response has ended');
+    this.#suspended = true;
+  }
+
+  /** Ends a wait begun by {@link suspend}: the host pours again in its next pass. Safe to call more than once. */
+  resume(): void {
+    if (!this.#suspended) return;
+    this.#suspended = false;
+    this.#wake?.();
   }
 
   /**

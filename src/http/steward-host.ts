@@ -9,6 +9,7 @@
  */
 import type { Tymth } from '../core/tymist.js';
 import type { HttpLenience, HttpLimits } from './limits.js';
+import type { ConnectionHandler } from './connection-handler.js';
 import type { Request } from './request.js';
 import type { Responder } from './responder.js';
 
@@ -61,4 +62,10 @@ export interface StewardHost {
   fault(error: unknown, request: Request | null): void;
   /** Publishes a completed request to whoever listens. */
   published(request: Request): void;
+  /**
+   * A handler that waited on something outside its connection (an
+   * application's promise) is ready again: run it in the next pass. Called
+   * between passes, from wherever the wait ended.
+   */
+  wake(handler: ConnectionHandler): void;
 }

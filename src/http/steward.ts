@@ -110,7 +110,7 @@ export class Steward implements ConnectionHandler {
    */
   get busy(): boolean {
     if (this.done) return false;
-    return this.#responder !== null || (this.#shutdown && this.remoter.rxEnded);
+    return (this.#responder !== null && !this.#writer!.suspended) || (this.#shutdown && this.remoter.rxEnded);
   }
 
   /** Tyme of this steward's next deadline (header or body read, linger), or Infinity. */
@@ -381,6 +381,7 @@ export class Steward implements ConnectionHandler {
       server: server.serverName,
       requiredHeaders: server.requiredHeaders,
       highWater: server.highWater,
+      wake: () => server.wake(this),
     });
     let responder: Responder;
     try {
@@ -400,6 +401,11 @@ export class Steward implements ConnectionHandler {
    * way, else close quietly. Returns true when handled.
    */
   #expire(): boolean {
+    if (this.#writer?.suspended === true && this.remoter.txPending === 0) {
+      // Waiting on the application, not on the peer: that is no idleness.
+      this.remoter.refresh();
+      return false;
+    }
     if (this.#responder !== null || this.remoter.txPending > 0) {
       // The peer stopped reading our response: give up on it. A reset, not a
       // close: the unsent bytes would otherwise keep the kernel sending.
