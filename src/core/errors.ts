@@ -36,6 +36,7 @@ export const errorCodes = {
   HIO_ERR_PREMATURE_CLOSE: 'the peer closed before the message was complete',
   HIO_ERR_RESPONSE_STATE: 'a response was written in a state that does not allow it',
   HIO_ERR_APP: 'the application failed while answering a request',
+  HIO_ERR_CLIENT_GONE: 'the client went away before the response completed',
 } as const;
 
 /** One of the stable error codes. */

@@ -379,6 +379,7 @@ export class BareServer implements Serviceable, StewardHost {
     } catch (error) {
       this.fault(error, null);
       steward.remoter.reset();
+      steward.abandon?.();
       this.#forget(steward);
       return;
     }
@@ -435,6 +436,13 @@ export class BareServer implements Serviceable, StewardHost {
   }
 
   #forgetStewards(): void {
+    for (const handler of this.stewards.values()) {
+      try {
+        handler.abandon?.();
+      } catch (error) {
+        this.fault(error, null);
+      }
+    }
     this.stewards.clear();
     this.#busy.clear();
     this.#settling.clear();

@@ -34,4 +34,6 @@ export interface ConnectionHandler {
   service(): void;
   /** After the pass's sends: finishes if the last bytes are now written. */
   settle(): void;
+  /** Optional: the server closes the connection under the handler (a forced close or a drain cut off): release what it holds. */
+  abandon?(): void;
 }

@@ -17,4 +17,11 @@ export interface Responder {
    * Throwing resets the connection (or answers 500 if nothing was written).
    */
   pour(writer: ResponseWriter): boolean;
+  /**
+   * Optional: the response will never complete — the connection was cut
+   * off, reset, timed out or closed by the server — so release what it holds
+   * (cancel a stream, abort the application's signal). Called at most once,
+   * never after pour returned true.
+   */
+  abandon?(): void;
 }

@@ -239,7 +239,7 @@ export class ResponseWriter<R extends RequestHead = Request> {
     const size = bytes.length;
     if (size === 0) return this.writable;
     this.#written += size;
-    if (this.#framing === Framing.length && this.#written > this.#length) {
+    if (this.#framing === Framing.length && this.#sendsBody && this.#written > this.#length) {
       throw new HioError('HIO_ERR_RESPONSE_STATE', `body longer than its Content-Length ${this.#length}`);
     }
     if (!this.#sendsBody) return this.writable;
@@ -267,7 +267,8 @@ export class ResponseWriter<R extends RequestHead = Request> {
       return;
     }
     if (chunk !== undefined) this.write(chunk);
-    if (this.#framing === Framing.length && this.#written !== this.#length) {
+    // A HEAD announces the GET's length and sends none of it.
+    if (this.#framing === Framing.length && this.#sendsBody && this.#written !== this.#length) {
       throw new HioError('HIO_ERR_RESPONSE_STATE', `body of ${this.#written} bytes ended short of its Content-Length ${this.#length}`);
     }
     if (this.#framing === Framing.chunked && this.#sendsBody) {

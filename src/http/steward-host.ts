@@ -10,11 +10,15 @@
 import type { Tymth } from '../core/tymist.js';
 import type { HttpLenience, HttpLimits } from './limits.js';
 import type { ConnectionHandler } from './connection-handler.js';
+import type { Remoter } from '../net/connection.js';
 import type { Request } from './request.js';
 import type { Responder } from './responder.js';
 
-/** Makes the responder for one request (the application of a server without a Steward subclass). Throwing answers 500. */
-export type RespondFunction = (request: Request) => Responder;
+/**
+ * Makes the responder for one request (the application of a server without
+ * a Steward subclass), given the connection it came on. Throwing answers 500.
+ */
+export type RespondFunction = (request: Request, connection: Remoter) => Responder;
 
 /** What a steward reads from and reports to its server. Tymeouts are seconds of tyme; sizes are bytes. */
 export interface StewardHost {

@@ -119,6 +119,23 @@ export class Steward implements ConnectionHandler {
     return Math.min(this.#headerDeadline, this.#bodyDeadline());
   }
 
+  /**
+   * The response under way will never complete: tells its responder (see
+   * {@link Responder.abandon}) and forgets it. The server calls it when it
+   * closes the connection under the steward.
+   */
+  abandon(): void {
+    const responder = this.#responder;
+    if (responder === null) return;
+    this.#responder = null;
+    this.#writer = null;
+    try {
+      responder.abandon?.();
+    } catch (error) {
+      this.server.fault(error, null);
+    }
+  }
+
   /** Once done: the handler that took the connection over (see {@link handOver}), else null. */
   get successor(): ConnectionHandler | null {
     return this.#successor;
@@ -148,7 +165,7 @@ export class Steward implements ConnectionHandler {
    */
   respond(request: Request): Responder {
     const respond = this.server.respond;
-    if (respond !== null) return respond(request);
+    if (respond !== null) return respond(request, this.remoter);
     const fields = echo(request);
     let text: string;
     try {
@@ -170,6 +187,7 @@ export class Steward implements ConnectionHandler {
     if (this.done) return;
     const remoter = this.remoter;
     if (remoter.cutoff) {
+      this.abandon();
       this.done = true;
       return;
     }
@@ -326,6 +344,7 @@ export class Steward implements ConnectionHandler {
         this.server.fault(error, writer.request);
         if (writer.headSent) {
           // Part of the response may be out already: only a reset tells the client it is broken.
+          this.abandon();
           remoter.reset();
           this.done = true;
           return false;
@@ -409,6 +428,7 @@ export class Steward implements ConnectionHandler {
     if (this.#responder !== null || this.remoter.txPending > 0) {
       // The peer stopped reading our response: give up on it. A reset, not a
       // close: the unsent bytes would otherwise keep the kernel sending.
+      this.abandon();
       this.remoter.reset();
       this.done = true;
       return true;

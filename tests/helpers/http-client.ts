@@ -88,13 +88,22 @@ export interface HttpWorld {
   client(methods?: string[], autoRead?: boolean): { client: SimClient; reader: ResponseReader; read(): void };
   /** Recurs until `done()` (checking every recur, reading clients first) or `seconds` passed; returns done(). */
   run(seconds: number, done?: () => boolean): boolean;
+  /** As run, letting promises settle between recurs (tyme stays virtual): for applications that answer asynchronously. */
+  settle(seconds: number, done?: () => boolean): Promise<boolean>;
 }
 
-/** A BareServer on a simulated network, with raw clients. */
-export function httpWorld(serverOptions: Partial<BareServerOptions> = {}, netOptions: SimNetOptions = {}): HttpWorld {
+/**
+ * A BareServer on a simulated network, with raw clients; `makeServer`
+ * builds another kind of server (an AppServer) from the same options.
+ */
+export function httpWorld(
+  serverOptions: Partial<BareServerOptions> = {},
+  netOptions: SimNetOptions = {},
+  makeServer: (options: BareServerOptions) => BareServer = (options) => new BareServer(options),
+): HttpWorld {
   const doist = new Doist({ tock: 0.0625 });
   const net = new SimNet({ tymth: doist.tymen(), latency: 0.005, seed: 3, ...netOptions });
-  const server = new BareServer({
+  const server = makeServer({
     servant: new SimServant({ net, host: 'server', port: 80 }),
     clock: tymeClock(doist.tymen(), Date.UTC(2026, 0, 1)),
     ...serverOptions,
@@ -123,6 +132,16 @@ export function httpWorld(serverOptions: Partial<BareServerOptions> = {}, netOpt
         if (done()) return true;
         if (doist.tyme >= stop) return false;
         doist.recur();
+      }
+    },
+    async settle(seconds, done = () => false) {
+      const stop = doist.tyme + seconds;
+      for (;;) {
+        for (const read of readers) read();
+        if (done()) return true;
+        if (doist.tyme >= stop) return false;
+        doist.recur();
+        await new Promise((resolve) => setImmediate(resolve));
       }
     },
   };

@@ -118,6 +118,12 @@ test('ResponseWriter answers HEAD with the GET headers and no body bytes, whatev
   // A HEAD may announce the GET's length whatever it writes.
   const announced = writer({ method: 'HEAD' });
   announced.w.send({ headers: { 'Content-Length': 1234 } });
+  const streamedLength = writer({ method: 'HEAD' });
+  streamedLength.w.writeHead(200, { 'Content-Length': '1000' });
+  streamedLength.w.write('ignored');
+  streamedLength.w.end();
+  t.true(streamedLength.w.ended);
+  t.true(streamedLength.text().includes('Content-Length: 1000\r\n'));
   t.true(announced.text().includes('Content-Length: 1234\r\n'));
   t.true(announced.text().endsWith('\r\n\r\n'));
 });

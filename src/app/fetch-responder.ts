@@ -1,0 +1,242 @@
+/**
+ * @module
+ * The FetchResponder: answers one request with a fetch-standard application
+ * — a handler that takes a WHATWG `Request` and returns a `Response` or a
+ * promise of one. It pours the response through the connection's
+ * {@link ResponseWriter}: the head when the response is known, then the
+ * body pulled from its stream only while the connection takes more
+ * (backpressure), chunked unless the application gave a Content-Length.
+ * Waiting on the application or on the stream suspends the writer, so the
+ * server neither polls the connection nor counts the wait as idleness.
+ *
+ * HEAD and bodiless statuses get the head only; the body stream is
+ * cancelled, never pumped. A handler that throws or rejects answers 500
+ * through the server's fault handling (or `onError`'s response), and a
+ * stream that fails after the head resets the connection. A connection that
+ * goes away before the response completes aborts the request's signal and
+ * cancels the body stream.
+ */
+import { HioError } from '../core/errors.js';
+import type { HeaderPair } from '../core/hict.js';
+import type { Request as HttpRequest } from '../http/request.js';
+import type { Responder } from '../http/responder.js';
+import type { ResponseWriter } from '../http/response-writer.js';
+import { isBodiless } from '../http/status.js';
+
+/** What a fetch handler learns about the connection besides the request. */
+export interface FetchInfo {
+  /** The client's address ("host" and "port"), read on first use; null once it cannot be known. */
+  readonly remoteAddress: { readonly host: string; readonly port: number } | null;
+}
+
+/** A fetch-standard application: a request in, a response (or a promise of one) out. */
+export type FetchHandler = (request: Request, info: FetchInfo) => Response | Promise<Response>;
+
+/** Answers a fault of the application instead of the default 500; may itself return a promise. */
+export type FetchErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
+
+/** What a FetchResponder needs besides the request. */
+export interface FetchContext {
+  readonly fetch: FetchHandler;
+  readonly onError: FetchErrorHandler | null;
+  /** Scheme and authority to build the absolute URL from when the request has no Host. */
+  readonly origin: (request: HttpRequest) => string;
+  /** The connection's information, handed to the handler. */
+  readonly info: FetchInfo;
+}
+
+const State = { start: 0, waiting: 1, respond: 2, pull: 3, reading: 4, done: 5 } as const;
+type State = (typeof State)[keyof typeof State];
+
+/** One request answered by a fetch handler. */
+export class FetchResponder implements Responder {
+  readonly #context: FetchContext;
+  readonly #request: HttpRequest;
+  #state: State = State.start;
+  #fetchRequest: Request | null = null;
+  #controller: AbortController | null = null;
+  #response: Response | null = null;
+  #failure: unknown = null;
+  #failed = false;
+  /** Whether the failure being waited on came from onError itself (no second chance). */
+  #handled = false;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #chunk: Uint8Array | null = null;
+  #ended = false;
+
+  constructor(context: FetchContext, request: HttpRequest) {
+    this.#context = context;
+    this.#request = request;
+  }
+
+  pour(writer: ResponseWriter): boolean {
+    for (;;) {
+      switch (this.#state) {
+        case State.start:
+          this.#settle(writer, () => this.#context.fetch(this.#requestObject(), this.#context.info));
+          continue;
+        case State.waiting:
+          if (this.#failed) this.#recover(writer);
+          else if (this.#response === null) return false;
+          else this.#state = State.respond;
+          continue;
+        case State.respond:
+          if (this.#head(writer)) return true;
+          continue;
+        case State.pull:
+          if (this.#chunk !== null) {
+            const chunk = this.#chunk;
+            this.#chunk = null;
+            writer.write(chunk);
+          }
+          if (this.#ended) {
+            this.#state = State.done;
+            this.#reader = null;
+            writer.end();
+            return true;
+          }
+          if (!writer.writable) return false;
+          this.#read(writer);
+          continue;
+        case State.reading:
+          if (this.#failed) {
+            const failure = this.#failure;
+            this.#state = State.done;
+            throw failure;
+          }
+          if (this.#chunk === null && !this.#ended) return false;
+          this.#state = State.pull;
+          continue;
+        default:
+          return true;
+      }
+    }
+  }
+
+  abandon(): void {
+    this.#state = State.done;
+    this.#controller?.abort(new HioError('HIO_ERR_CLIENT_GONE', 'the client went away before the response completed'));
+    const reader = this.#reader;
+    this.#reader = null;
+    if (reader !== null) reader.cancel().catch(ignore);
+    else this.#response?.body?.cancel().catch(ignore);
+  }
+
+  /** The WHATWG request, made once. */
+  #requestObject(): Request {
+    if (this.#fetchRequest !== null) return this.#fetchRequest;
+    const request = this.#request;
+    const url = request.form === 'absolute' ? request.target : `${this.#context.origin(request)}${request.target}`;
+    const headers = new Headers();
+    for (const [name, value] of request.headers.entries()) headers.append(name, value);
+    const controller = new AbortController();
+    this.#controller = controller;
+    const hasBody = request.body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD';
+    this.#fetchRequest = new Request(url, { method: request.method, headers, signal: controller.signal, ...(hasBody && { body: request.body }) });
+    return this.#fetchRequest;
+  }
+
+  /** Calls the application (or its error handler) and takes its answer, waiting on a promise with the writer suspended. */
+  #settle(writer: ResponseWriter, call: () => Response | Promise<Response>): void {
+    this.#state = State.waiting;
+    this.#failed = false;
+    let result: Response | Promise<Response>;
+    try {
+      result = call();
+    } catch (error) {
+      this.#failure = error;
+      this.#failed = true;
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      this.#response = result;
+      return;
+    }
+    writer.suspend();
+    result.then(
+      (response) => {
+        this.#response = response;
+        writer.resume();
+      },
+      (error: unknown) => {
+        this.#failure = error;
+        this.#failed = true;
+        writer.resume();
+      },
+    );
+  }
+
+  /** The application failed: its error handler answers once, else the failure goes to the server (500 and a logged fault). */
+  #recover(writer: ResponseWriter): void {
+    const onError = this.#context.onError;
+    const failure = this.#failure;
+    if (onError === null || this.#handled) throw failure;
+    this.#handled = true;
+    this.#settle(writer, () => onError(failure, this.#requestObject()));
+  }
+
+  /** Writes the head; returns true when the response is complete with it (no body to send). */
+  #head(writer: ResponseWriter): boolean {
+    const response = this.#response;
+    if (response === null || typeof response !== 'object' || typeof response.status !== 'number' || !(response.headers instanceof Headers)) {
+      throw new HioError('HIO_ERR_RESPONSE_STATE', 'the application did not return a Response');
+    }
+    const status = response.status;
+    const pairs = headerPairs(response.headers);
+    const reason = response.statusText === '' ? undefined : response.statusText;
+    const body = response.body;
+    if (body === null || isBodiless(status) || this.#request.method === 'HEAD') {
+      if (body !== null) body.cancel().catch(ignore);
+      // No body at all: length 0. A HEAD announces what the GET would (a given Content-Length, else chunked).
+      const length = body === null ? { length: 0 } : {};
+      writer.writeHead(status, pairs, reason === undefined ? length : { reason, ...length });
+      writer.end();
+      this.#state = State.done;
+      return true;
+    }
+    writer.writeHead(status, pairs, reason === undefined ? {} : { reason });
+    this.#reader = body.getReader();
+    this.#state = State.pull;
+    return false;
+  }
+
+  /** Asks the stream for its next chunk, the writer suspended until it comes. */
+  #read(writer: ResponseWriter): void {
+    const reader = this.#reader!;
+    this.#state = State.reading;
+    writer.suspend();
+    reader.read().then(
+      (result) => {
+        if (result.done) this.#ended = true;
+        else if (result.value instanceof Uint8Array) this.#chunk = result.value;
+        else {
+          this.#failure = new HioError('HIO_ERR_RESPONSE_STATE', 'a response body stream gave something other than bytes');
+          this.#failed = true;
+        }
+        writer.resume();
+      },
+      (error: unknown) => {
+        this.#failure = error;
+        this.#failed = true;
+        writer.resume();
+      },
+    );
+  }
+}
+
+/** The response's fields as pairs, each Set-Cookie on its own line; Transfer-Encoding is the server's to decide. */
+function headerPairs(headers: Headers): HeaderPair[] {
+  const pairs: HeaderPair[] = [];
+  for (const [name, value] of headers) {
+    if (name === 'set-cookie' || name === 'transfer-encoding') continue;
+    pairs.push([name, value]);
+  }
+  for (const cookie of headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
+  return pairs;
+}
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function ignore(): void {}
