@@ -25,6 +25,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
-    languageOptions: { globals: { module: 'readonly', require: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { module: 'readonly', require: 'readonly', process: 'readonly', console: 'readonly', Response: 'readonly' } },
   },
 );

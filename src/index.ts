@@ -74,5 +74,6 @@ export type { AppServerOptions } from './app/app-server.js';
 export { FetchResponder } from './app/fetch-responder.js';
 export type { FetchContext, FetchErrorHandler, FetchHandler, FetchInfo } from './app/fetch-responder.js';
 export { serve } from './app/serve.js';
+export { LightResponse, installLightResponse } from './app/light-response.js';
 export type { ServeHandle, ServeOptions } from './app/serve.js';
 export type { BareServerOptions, FaultHandler, StewardClass } from './http/bare-server.js';

@@ -22,6 +22,8 @@ import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { ResponseWriter } from '../http/response-writer.js';
 import { isBodiless } from '../http/status.js';
+import { LightRequest } from './light-request.js';
+import { lightParts, type HeadersInit } from './light-response.js';
 
 /** What a fetch handler learns about the connection besides the request. */
 export interface FetchInfo {
@@ -53,8 +55,7 @@ export class FetchResponder implements Responder {
   readonly #context: FetchContext;
   readonly #request: HttpRequest;
   #state: State = State.start;
-  #fetchRequest: Request | null = null;
-  #controller: AbortController | null = null;
+  #fetchRequest: LightRequest | null = null;
   #response: Response | null = null;
   #failure: unknown = null;
   #failed = false;
@@ -115,7 +116,7 @@ export class FetchResponder implements Responder {
 
   abandon(): void {
     this.#state = State.done;
-    this.#controller?.abort(new HioError('HIO_ERR_CLIENT_GONE', 'the client went away before the response completed'));
+    this.#fetchRequest?.abort(new HioError('HIO_ERR_CLIENT_GONE', 'the client went away before the response completed'));
     const reader = this.#reader;
     this.#reader = null;
     if (reader !== null) reader.cancel().catch(ignore);
@@ -124,16 +125,11 @@ export class FetchResponder implements Responder {
 
   /** The WHATWG request, made once. */
   #requestObject(): Request {
-    if (this.#fetchRequest !== null) return this.#fetchRequest;
+    if (this.#fetchRequest !== null) return this.#fetchRequest as unknown as Request;
     const request = this.#request;
     const url = request.form === 'absolute' ? request.target : `${this.#context.origin(request)}${request.target}`;
-    const headers = new Headers();
-    for (const [name, value] of request.headers.entries()) headers.append(name, value);
-    const controller = new AbortController();
-    this.#controller = controller;
-    const hasBody = request.body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD';
-    this.#fetchRequest = new Request(url, { method: request.method, headers, signal: controller.signal, ...(hasBody && { body: request.body }) });
-    return this.#fetchRequest;
+    this.#fetchRequest = new LightRequest(request, url);
+    return this.#fetchRequest as unknown as Request;
   }
 
   /** Calls the application (or its error handler) and takes its answer, waiting on a promise with the writer suspended. */
@@ -178,6 +174,21 @@ export class FetchResponder implements Responder {
   /** Writes the head; returns true when the response is complete with it (no body to send). */
   #head(writer: ResponseWriter): boolean {
     const response = this.#response;
+    const parts = lightParts(response);
+    if (parts !== null) {
+      // The fast path: a string or bytes body in one buffer, one write, with its Content-Length.
+      writer.send(
+        {
+          status: parts.status,
+          ...(parts.statusText !== '' && { reason: parts.statusText }),
+          headers: initPairs(parts.headers),
+          ...(parts.body !== null && { body: parts.body }),
+        },
+        typeof parts.body === 'string' ? TEXT_TYPE : null,
+      );
+      this.#state = State.done;
+      return true;
+    }
     if (response === null || typeof response !== 'object' || typeof response.status !== 'number' || !(response.headers instanceof Headers)) {
       throw new HioError('HIO_ERR_RESPONSE_STATE', 'the application did not return a Response');
     }
@@ -223,6 +234,24 @@ export class FetchResponder implements Responder {
     );
   }
 }
+
+/** A light response's headers init as pairs, without Transfer-Encoding (the server's to decide). */
+function initPairs(init: NonNullable<HeadersInit> | null): HeaderPair[] {
+  if (init === null) return [];
+  if (init instanceof Headers) return headerPairs(init);
+  const entries: Iterable<readonly [string, unknown]> = Symbol.iterator in init ? (init as Iterable<readonly [string, unknown]>) : Object.entries(init);
+  const pairs: HeaderPair[] = [];
+  for (const [name, value] of entries) {
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') continue;
+    // As the standard Headers does: values lose leading and trailing whitespace, and a list is one line per value.
+    if (Array.isArray(value)) for (const item of value as unknown[]) pairs.push([name, String(item).trim()]);
+    else pairs.push([name, String(value).trim()]);
+  }
+  return pairs;
+}
+
+/** What a standard Response says of a string body. */
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
 
 /** The response's fields as pairs, each Set-Cookie on its own line; Transfer-Encoding is the server's to decide. */
 function headerPairs(headers: Headers): HeaderPair[] {

@@ -14,6 +14,7 @@ import { doify } from '../doing/doify.js';
 import { Doist } from '../doing/doist.js';
 import { HTTP_DEFAULTS } from '../http/limits.js';
 import { AppServer, AppServerDoer, type AppServerOptions } from './app-server.js';
+import { installLightResponse } from './light-response.js';
 
 /** Options of {@link serve}: an AppServer's, with where to listen. */
 export interface ServeOptions extends Omit<AppServerOptions, 'servant' | 'host' | 'port'> {
@@ -21,6 +22,11 @@ export interface ServeOptions extends Omit<AppServerOptions, 'servant' | 'host' 
   readonly port?: number;
   /** Address to listen on (default 127.0.0.1). */
   readonly hostname?: string;
+  /**
+   * Make the global `Response` the light one, whose string and bytes bodies
+   * the server writes without a stream (default true, as `@hono/node-server`).
+   */
+  readonly overrideGlobalObjects?: boolean;
 }
 
 /** A running {@link serve}. */
@@ -41,7 +47,8 @@ export interface ServeHandle {
 
 /** Starts an application server on real sockets; see the module note. */
 export function serve(options: ServeOptions): ServeHandle {
-  const { port, hostname, ...rest } = options;
+  const { port, hostname, overrideGlobalObjects, ...rest } = options;
+  if (overrideGlobalObjects !== false) installLightResponse();
   const server = new AppServer({ ...rest, servant: new NetServant({ host: hostname ?? '127.0.0.1', port: port ?? 3000 }) });
   const serverDoer = new AppServerDoer(server);
   const controller = new AbortController();
