@@ -22,6 +22,7 @@ import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { ResponseWriter } from '../http/response-writer.js';
 import { isBodiless } from '../http/status.js';
+import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
 import { lightParts, type HeadersInit } from './light-response.js';
 
@@ -166,6 +167,13 @@ export class FetchResponder implements Responder {
   #recover(writer: ResponseWriter): void {
     const onError = this.#context.onError;
     const failure = this.#failure;
+    if (failure instanceof HttpAbort) {
+      // An answer the application chose, not a fault.
+      this.#failed = false;
+      this.#response = failure.response();
+      this.#state = State.respond;
+      return;
+    }
     if (onError === null || this.#handled) throw failure;
     this.#handled = true;
     this.#settle(writer, () => onError(failure, this.#requestObject()));
