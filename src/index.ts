@@ -62,6 +62,8 @@ export type { Responder } from './http/responder.js';
 export { ResponseWriter } from './http/response-writer.js';
 export type { HeadersInit, HeadOptions, RequestHead, ResponseSink, ResponseWriterOptions, WholeResponse } from './http/response-writer.js';
 export { CustomResponder } from './http/custom-responder.js';
+export { IterableResponder } from './http/iterable-responder.js';
+export type { Chunk, IterableHead } from './http/iterable-responder.js';
 export type { ResponseSpec } from './http/custom-responder.js';
 export { reasonPhrase } from './http/status.js';
 export { Steward, echo, errorResponse } from './http/steward.js';
