@@ -24,7 +24,7 @@ import type { ResponseWriter } from '../http/response-writer.js';
 import { isBodiless } from '../http/status.js';
 import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
-import { lightParts, type HeadersInit } from './light-response.js';
+import { lightParts, trailersOf, type HeadersInit } from './light-response.js';
 
 /** What a fetch handler learns about the connection besides the request. */
 export interface FetchInfo {
@@ -48,7 +48,7 @@ export interface FetchContext {
   readonly info: FetchInfo;
 }
 
-const State = { start: 0, waiting: 1, respond: 2, pull: 3, reading: 4, done: 5 } as const;
+const State = { start: 0, waiting: 1, respond: 2, pull: 3, reading: 4, trailers: 5, done: 6 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /** One request answered by a fetch handler. */
@@ -65,6 +65,7 @@ export class FetchResponder implements Responder {
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #chunk: Uint8Array | null = null;
   #ended = false;
+  #trailers: NonNullable<HeadersInit> | null = null;
 
   constructor(context: FetchContext, request: HttpRequest) {
     this.#context = context;
@@ -92,10 +93,15 @@ export class FetchResponder implements Responder {
             writer.write(chunk);
           }
           if (this.#ended) {
-            this.#state = State.done;
             this.#reader = null;
-            writer.end();
-            return true;
+            const trailers = trailersOf(this.#response);
+            if (trailers === null || !isPromiseLike(trailers)) {
+              this.#state = State.done;
+              writer.end(undefined, trailers === null ? undefined : initPairs(trailers));
+              return true;
+            }
+            this.#awaitTrailers(trailers, writer);
+            continue;
           }
           if (!writer.writable) return false;
           this.#read(writer);
@@ -109,6 +115,15 @@ export class FetchResponder implements Responder {
           if (this.#chunk === null && !this.#ended) return false;
           this.#state = State.pull;
           continue;
+        case State.trailers:
+          if (this.#failed) {
+            this.#state = State.done;
+            throw this.#failure;
+          }
+          if (this.#trailers === null) return false;
+          this.#state = State.done;
+          writer.end(undefined, initPairs(this.#trailers));
+          return true;
         default:
           return true;
       }
@@ -183,7 +198,8 @@ export class FetchResponder implements Responder {
   #head(writer: ResponseWriter): boolean {
     const response = this.#response;
     const parts = lightParts(response);
-    if (parts !== null) {
+    // Trailers need a chunked body: a response with them takes the streaming path.
+    if (parts !== null && trailersOf(response) === null) {
       // The fast path: a string or bytes body in one buffer, one write, with its Content-Length.
       writer.send(
         {
@@ -217,6 +233,23 @@ export class FetchResponder implements Responder {
     this.#reader = body.getReader();
     this.#state = State.pull;
     return false;
+  }
+
+  /** Waits for the trailers promised with the response, the writer suspended. */
+  #awaitTrailers(trailers: Promise<NonNullable<HeadersInit>>, writer: ResponseWriter): void {
+    this.#state = State.trailers;
+    writer.suspend();
+    trailers.then(
+      (fields) => {
+        this.#trailers = fields;
+        writer.resume();
+      },
+      (error: unknown) => {
+        this.#failure = error;
+        this.#failed = true;
+        writer.resume();
+      },
+    );
   }
 
   /** Asks the stream for its next chunk, the writer suspended until it comes. */

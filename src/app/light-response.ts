@@ -30,16 +30,34 @@ export interface LightParts {
 }
 
 const KEEP = Symbol('light parts');
+const TRAILERS = Symbol('trailers');
+
+/** What a trailer section is made from: fields, or a promise of them (settled once the body has been sent). */
+export type TrailersInit = NonNullable<HeadersInit> | Promise<NonNullable<HeadersInit>>;
+
+/** A Response's options, with the trailers the fetch standard has no place for. */
+export interface LightResponseInit extends NonNullable<ConstructorParameters<typeof Response>[1]> {
+  /**
+   * Trailer fields sent after a chunked body (HTTP/1.1, length unknown or
+   * not given): the fields, or a promise of them the server awaits once the
+   * body is out. Dropped where the framing has no trailers (a Content-Length
+   * body, HTTP/1.0), as RFC 9110 §6.5 allows.
+   */
+  readonly trailers?: TrailersInit;
+}
 
 /** A Response that keeps its parts for the server's fast path. */
 export class LightResponse {
   /** The parts while nobody read the response the standard way; null once it was. */
   [KEEP]: LightParts | null;
+  /** Trailers given at construction, or null. */
+  readonly [TRAILERS]: TrailersInit | null;
   #standard: Response | null = null;
   readonly #body: BodyInit | null;
-  readonly #init: ResponseInit | undefined;
+  readonly #init: LightResponseInit | undefined;
 
-  constructor(body?: BodyInit | null, init?: ResponseInit) {
+  constructor(body?: BodyInit | null, init?: LightResponseInit) {
+    this[TRAILERS] = init?.trailers ?? null;
     this.#body = body ?? null;
     this.#init = init;
     const light = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
@@ -129,6 +147,11 @@ Object.setPrototypeOf(LightResponse.prototype, StandardResponse.prototype);
 /** The parts of a response still light (never read the standard way), else null. */
 export function lightParts(response: unknown): LightParts | null {
   return (response as { [KEEP]?: LightParts | null } | null)?.[KEEP] ?? null;
+}
+
+/** The trailers a response was made with (see {@link LightResponseInit.trailers}), else null. */
+export function trailersOf(response: unknown): TrailersInit | null {
+  return (response as { [TRAILERS]?: TrailersInit | null } | null)?.[TRAILERS] ?? null;
 }
 
 /** Makes `Response` the light one globally (idempotent); the standard one stays `instanceof`-compatible. */
