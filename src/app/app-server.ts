@@ -42,7 +42,8 @@ export class AppServer extends BareServer {
     super({
       ...rest,
       ...(onFault !== undefined && { onError: onFault }),
-      respond: (request: HttpRequest, connection: Remoter) => new FetchResponder({ fetch, onError: errorHandler, origin, info: infoOf(connection) }, request),
+      respond: (request: HttpRequest, connection: Remoter) =>
+        new FetchResponder({ fetch, onError: errorHandler, origin, info: new ConnectionInfo(connection) }, request),
     });
     scheme = this.servant instanceof TlsServant ? 'https' : 'http';
     this.fetch = fetch;
@@ -55,12 +56,16 @@ export class AppServer extends BareServer {
 }
 
 /** The connection's information for the application; the address is read only if asked for. */
-function infoOf(connection: Remoter): FetchInfo {
-  return {
-    get remoteAddress() {
-      return connection.remoteAddress;
-    },
-  };
+class ConnectionInfo implements FetchInfo {
+  readonly #connection: Remoter;
+
+  constructor(connection: Remoter) {
+    this.#connection = connection;
+  }
+
+  get remoteAddress(): FetchInfo['remoteAddress'] {
+    return this.#connection.remoteAddress;
+  }
 }
 
 /** A ServiceDoer running an AppServer: enter opens, recur services, exit closes. */

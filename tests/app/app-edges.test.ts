@@ -128,3 +128,17 @@ test('LightRequest answers the fetch-only fields and blob() from the standard on
   t.is((await request.blob()).size, 4);
   t.true(request.bodyUsed);
 });
+
+test('A fetch handler learns the client address from its second argument', async (t) => {
+  const seen: Array<{ host: string; port: number } | null> = [];
+  const world = appWorld((_request, info) => {
+    seen.push(info.remoteAddress);
+    return new LightResponse('ok') as unknown as Response;
+  });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('GET / HTTP/1.1\r\nHost: server\r\n\r\n'));
+  t.true(await world.settle(2, () => reader.responses.length === 1));
+  t.is(seen.length, 1);
+  t.deepEqual(seen[0], client.localAddress);
+  t.is(seen[0]?.host, 'client');
+});
