@@ -127,8 +127,14 @@ export class LightResponse {
     return this.#real().clone();
   }
 
-  static json(data: unknown, init?: ResponseInit): Response {
-    return StandardResponse.json(data, init);
+  /** JSON as the standard `Response.json` makes it (`application/json` unless the headers say otherwise), kept light. */
+  static json(data: unknown, init?: LightResponseInit): Response {
+    const text = JSON.stringify(data) as string | undefined;
+    // What JSON cannot hold: the standard one throws the standard error.
+    if (text === undefined) return StandardResponse.json(data, init);
+    const headers = new Headers(init?.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new LightResponse(text, { ...init, headers }) as unknown as Response;
   }
   static redirect(url: string | URL, status?: 301 | 302 | 303 | 307 | 308): Response {
     return StandardResponse.redirect(url, status ?? 302);

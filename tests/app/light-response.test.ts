@@ -76,3 +76,13 @@ test.serial('installLightResponse makes the global Response light, and standard 
     globalThis.Response = standard;
   }
 });
+
+test('LightResponse.json stays light, with the standard content type unless given, and refuses what JSON cannot hold', async (t) => {
+  const made = LightResponse.json({ a: [1] }, { status: 201 });
+  t.not(lightParts(made), null);
+  t.is(made.status, 201);
+  t.is(made.headers.get('content-type'), 'application/json');
+  t.deepEqual(await made.json(), { a: [1] });
+  t.is(LightResponse.json(null, { headers: { 'content-type': 'application/problem+json' } }).headers.get('content-type'), 'application/problem+json');
+  t.throws(() => LightResponse.json(undefined), { instanceOf: TypeError });
+});
