@@ -69,6 +69,8 @@ export class Steward implements ConnectionHandler {
   /** True once the connection is finished with; the server then forgets the steward (or runs its successor). */
   done = false;
   #successor: ConnectionHandler | null = null;
+  /** Hands this steward back to the server's passes when a suspended response resumes: one function per connection, not per request. */
+  readonly #wake = (): void => this.server.wake(this);
   /** @internal The server's pass number when this steward last ran. */
   pass = -1;
   #pending: Array<Held | HttpParseError> = [];
@@ -400,7 +402,7 @@ export class Steward implements ConnectionHandler {
       server: server.serverName,
       requiredHeaders: server.requiredHeaders,
       highWater: server.highWater,
-      wake: () => server.wake(this),
+      wake: this.#wake,
     });
     let responder: Responder;
     try {

@@ -111,6 +111,17 @@ export function httpWorld(
   doist.extend([new BareServerDoer(server)]);
   doist.recur();
   const readers: Array<() => void> = [];
+  /** One recur per step, reading clients first; yields null after each recur, then whether done() came true before `seconds` passed. */
+  function* steps(seconds: number, done: () => boolean): Generator<boolean | null> {
+    const stop = doist.tyme + seconds;
+    for (;;) {
+      for (const read of readers) read();
+      if (done()) return yield true;
+      if (doist.tyme >= stop) return yield false;
+      doist.recur();
+      yield null;
+    }
+  }
   return {
     doist,
     net,
@@ -126,23 +137,15 @@ export function httpWorld(
       return { client, reader, read };
     },
     run(seconds, done = () => false) {
-      const stop = doist.tyme + seconds;
-      for (;;) {
-        for (const read of readers) read();
-        if (done()) return true;
-        if (doist.tyme >= stop) return false;
-        doist.recur();
-      }
+      for (const finished of steps(seconds, done)) if (finished !== null) return finished;
+      return false;
     },
     async settle(seconds, done = () => false) {
-      const stop = doist.tyme + seconds;
-      for (;;) {
-        for (const read of readers) read();
-        if (done()) return true;
-        if (doist.tyme >= stop) return false;
-        doist.recur();
+      for (const finished of steps(seconds, done)) {
+        if (finished !== null) return finished;
         await new Promise((resolve) => setImmediate(resolve));
       }
+      return false;
     },
   };
 }
