@@ -40,6 +40,7 @@ export class AppServer extends BareServer {
     let scheme = 'http';
     const origin = (request: HttpRequest): string => `${scheme}://${request.headers.get('host') ?? this.#authority()}`;
     super({
+      streamBodies: true,
       ...rest,
       ...(onFault !== undefined && { onError: onFault }),
       respond: (request: HttpRequest, connection: Remoter) =>

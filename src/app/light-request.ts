@@ -115,6 +115,8 @@ export class LightRequest {
   #read<T>(convert: (bytes: Buffer) => T): Promise<T> {
     if (this.#used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
     this.#used = true;
+    const stream = this.#source.bodyStream;
+    if (stream !== undefined) return stream.bytes().then(convert);
     try {
       return Promise.resolve(convert(this.#source.body));
     } catch (error) {
@@ -126,13 +128,18 @@ export class LightRequest {
   #real(): Request {
     if (this.#standard !== null) return this.#standard;
     const source = this.#source;
-    const hasBody = !this.#used && source.body.length > 0 && source.method !== 'GET' && source.method !== 'HEAD';
-    this.#standard = new StandardRequest(this.#url, {
-      method: source.method,
-      headers: this.headers,
-      signal: this.signal,
-      ...(hasBody && { body: source.body }),
-    });
+    const stream = source.bodyStream;
+    const hasBody = !this.#used && (stream !== undefined || source.body.length > 0) && source.method !== 'GET' && source.method !== 'HEAD';
+    const init: RequestInit & { duplex?: 'half' } = { method: source.method, headers: this.headers, signal: this.signal };
+    if (hasBody) {
+      // A body still arriving is a stream: the standard Request takes it with duplex "half".
+      if (stream === undefined) init.body = source.body;
+      else {
+        init.body = stream.stream();
+        init.duplex = 'half';
+      }
+    }
+    this.#standard = new StandardRequest(this.#url, init);
     return this.#standard;
   }
 }

@@ -98,6 +98,12 @@ export interface BareServerOptions {
   readonly serverName?: string | null;
   /** Add Date, Server, Content-Length and Connection to responses (default true). */
   readonly requiredHeaders?: boolean;
+  /**
+   * Answer a request as soon as its head is parsed when it is next in line,
+   * its body handed to the responder as it arrives (`request.bodyStream`)
+   * rather than whole (default false; an AppServer's default is true).
+   */
+  readonly streamBodies?: boolean;
   /** The steward class (default: the echoing Steward). */
   readonly steward?: StewardClass;
   /**
@@ -129,6 +135,7 @@ const KNOWN = [
   'onError',
   'serverName',
   'requiredHeaders',
+  'streamBodies',
   'steward',
   'respond',
 ];
@@ -154,6 +161,7 @@ export class BareServer implements Serviceable, StewardHost {
   readonly highWater: number;
   readonly serverName: string | null;
   readonly requiredHeaders: boolean;
+  readonly streamBodies: boolean;
   readonly respond: RespondFunction | null;
   /** Faults contained by the server (application errors, broken responders). */
   faults = 0;
@@ -193,6 +201,8 @@ export class BareServer implements Serviceable, StewardHost {
     if (this.serverName !== null && !isFieldValue(this.serverName))
       throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: serverName must be a valid field value');
     this.requiredHeaders = options.requiredHeaders ?? true;
+    this.streamBodies = options.streamBodies ?? false;
+    if (typeof this.streamBodies !== 'boolean') throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: streamBodies must be a boolean');
     this.#Steward = options.steward ?? Steward;
     if (options.respond !== undefined && typeof options.respond !== 'function')
       throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: respond must be a function (request) => Responder');

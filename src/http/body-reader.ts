@@ -146,6 +146,14 @@ export class BodyReader {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.#received);
   }
 
+  /** The body bytes read since the last call, as views of the chunks they came in (for a body streamed as it arrives). */
+  takeParts(): Buffer[] {
+    const parts = this.#parts;
+    if (parts.length === 0) return parts;
+    this.#parts = [];
+    return parts;
+  }
+
   /** Forgets the body, ready for the next message. */
   reset(): void {
     this.trailers = new Hict();

@@ -6,6 +6,7 @@
  * is the application's choice ({@link queryPairs} offers one).
  */
 import type { Hict } from '../core/hict.js';
+import type { RequestBody } from './request-body.js';
 
 /** The four request-target forms of RFC 9112 §3.2. */
 export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
@@ -33,8 +34,14 @@ export interface Request {
   readonly headers: Hict;
   /** Trailer fields of a chunked body (empty otherwise). */
   readonly trailers: Hict;
-  /** The whole body (empty when there is none). */
+  /** The whole body (empty when there is none, and when it is streamed: see bodyStream). */
   readonly body: Buffer;
+  /**
+   * The body while it arrives, when the server answers the request before
+   * its body is complete (`streamBodies`); absent when `body` holds it whole.
+   * `trailers` fill in once it ends.
+   */
+  readonly bodyStream?: RequestBody;
   /** True when the body came chunked. */
   readonly chunked: boolean;
   /** True when the connection may carry another request after this one's response. */

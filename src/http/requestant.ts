@@ -33,6 +33,7 @@ import { FieldScanner, malformed, parseFields, type LatinText } from './field-li
 import { BodyKind, MessageFraming } from './message-framing.js';
 import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
 import type { Request } from './request.js';
+import { RequestBody } from './request-body.js';
 import { isHostValue, parseTarget, type TargetParts } from './request-target.js';
 
 /** How far a parse call got. */
@@ -84,6 +85,8 @@ export class Requestant {
   #expectContinue = false;
   #headBytes = 0;
   #request: Request | null = null;
+  /** The body of the current request while it is handed over as it arrives (see {@link Requestant.takeHead}). */
+  #stream: RequestBody | null = null;
 
   constructor(queue: ByteQueue, options: RequestantOptions = {}) {
     this.queue = queue;
@@ -118,6 +121,20 @@ export class Requestant {
   /** Bytes of the current request parsed so far: its header section and body bytes (framing excluded). */
   get received(): number {
     return this.#headBytes + this.#body.received;
+  }
+
+  /**
+   * Bytes the current request holds in memory: its header section and the
+   * body bytes read and not yet taken (for a streamed body, those its
+   * reader has not taken yet).
+   */
+  get held(): number {
+    return this.#stream === null ? this.received : this.#headBytes + this.#stream.buffered;
+  }
+
+  /** The body of the current request when it is streamed (see {@link Requestant.takeHead}), else null. */
+  get stream(): RequestBody | null {
+    return this.#stream;
   }
 
   /** The method of the current request, once its head is parsed. */
@@ -156,8 +173,15 @@ export class Requestant {
             if ((this.#phase as Phase) !== Phase.done) return 'head';
             break;
           case Phase.body:
-            if (!this.#body.read()) return 'more';
+            if (!this.#body.read()) {
+              if (this.#stream !== null) this.#flow(this.#stream);
+              return 'more';
+            }
             this.#phase = Phase.done;
+            if (this.#stream !== null) {
+              this.#flow(this.#stream);
+              this.#stream.end();
+            }
             break;
           case Phase.done:
             if (this.#request === null) this.#finish();
@@ -168,8 +192,7 @@ export class Requestant {
       }
     } catch (error) {
       if (!(error instanceof HttpParseError)) throw error;
-      this.error = error;
-      this.#phase = Phase.failed;
+      this.fail(error);
       return 'error';
     }
   }
@@ -181,15 +204,37 @@ export class Requestant {
    */
   end(): boolean {
     if (this.#phase === Phase.done || this.#phase === Phase.failed || !this.started) return false;
-    this.error = new HttpParseError('HIO_ERR_PREMATURE_CLOSE', 400, 'the connection closed inside a request');
-    this.#phase = Phase.failed;
+    this.fail(new HttpParseError('HIO_ERR_PREMATURE_CLOSE', 400, 'the connection closed inside a request'));
     return true;
   }
 
-  /** Marks the current request failed with `error` (a deadline passed, a limit the server checks). */
+  /** Marks the current request failed with `error` (a deadline passed, a limit the server checks); a streamed body fails with it. */
   fail(error: HttpParseError): void {
     this.error = error;
     this.#phase = Phase.failed;
+    this.#stream?.fail(error);
+  }
+
+  /**
+   * Hands over the current request while its body is still being read: the
+   * request comes with an empty `body` and a {@link RequestBody} that later
+   * parse calls feed (the bytes read so far are in it already); its trailers
+   * fill in when the body ends. `notify` is called when the body's reader
+   * wants the steward (see {@link RequestBody}). Once the body is complete
+   * parse() says "done" and {@link Requestant.take} returns the same request.
+   */
+  takeHead(notify: (() => void) | null = null): Request {
+    if (this.#phase !== Phase.body || this.#stream !== null) throw bad('no request head to take');
+    const stream = new RequestBody(this.#body.trailers, notify);
+    this.#stream = stream;
+    this.#finish(stream);
+    this.#flow(stream);
+    return this.#request!;
+  }
+
+  /** Moves the body bytes read so far into the streamed body. */
+  #flow(stream: RequestBody): void {
+    for (const part of this.#body.takeParts()) stream.push(part);
   }
 
   /** Takes the completed request and makes the parser ready for the next one on the same queue. */
@@ -213,6 +258,7 @@ export class Requestant {
     this.#expectContinue = false;
     this.#headBytes = 0;
     this.#request = null;
+    this.#stream = null;
   }
 
   /** Parses the scanned header section from one contiguous view, then decides the framing. */
@@ -298,7 +344,7 @@ export class Requestant {
     this.#parts = parseTarget(this.#method, this.#target, this.#targetChars, this.#lenient.fragment);
   }
 
-  #finish(): void {
+  #finish(stream: RequestBody | null = null): void {
     const parts = this.#parts!;
     this.#request = {
       method: this.#method,
@@ -312,13 +358,16 @@ export class Requestant {
       version: this.#minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
       headers: this.#headers,
       trailers: this.#body.trailers,
-      body: this.#body.takeBody(),
+      body: stream === null ? this.#body.takeBody() : EMPTY,
       chunked: this.#framing.body === BodyKind.chunked,
       persisted: this.#framing.persisted,
       expectContinue: this.#expectContinue,
+      ...(stream !== null && { bodyStream: stream }),
     };
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** The method as an interned string when it is a standard one (no allocation on the hot path). */
 function internMethod(head: Buffer, length: number): string {

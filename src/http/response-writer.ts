@@ -111,6 +111,12 @@ export class ResponseWriter<R extends RequestHead = Request> {
   readonly highWater: number;
   /** The status sent, once the head is written (0 before). */
   status = 0;
+  /**
+   * @internal Set by the steward while a client waits for a 100 Continue it
+   * has not been sent: a head written meanwhile says `Connection: close`,
+   * as the client may never send the body.
+   */
+  closeBeforeHead = false;
   readonly #sink: ResponseSink;
   #persisted: boolean;
   #headSent = false;
@@ -331,6 +337,7 @@ export class ResponseWriter<R extends RequestHead = Request> {
     if (this.#headSent) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the head is already written');
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new HioError('HIO_ERR_RESPONSE_STATE', `invalid status ${status}`);
     if (reason !== undefined && !isFieldValue(reason)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'invalid reason phrase');
+    if (this.closeBeforeHead) this.#persisted = false;
     const http10 = this.request.version === 'HTTP/1.0';
     const bodiless = isBodiless(status);
     let head = `HTTP/1.1 ${status} ${reason ?? reasonPhrase(status)}\r\n`;

@@ -54,6 +54,8 @@ export interface StewardHost {
   readonly serverName: string | null;
   /** Whether responders add Date, Server, Content-Length and Connection. */
   readonly requiredHeaders: boolean;
+  /** Whether a request is answered as soon as its head is parsed, its body streamed to the responder as it arrives (see Request.bodyStream). */
+  readonly streamBodies: boolean;
   /** The server's respond function, used by stewards that do not override respond(); null for the echo. */
   readonly respond: RespondFunction | null;
   /** True once the server began a graceful shutdown. */

@@ -40,6 +40,7 @@ import type { HeaderPair } from '../core/hict.js';
 import type { Remoter } from '../net/connection.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
+import type { RequestBody } from './request-body.js';
 import { Requestant } from './requestant.js';
 import type { ConnectionHandler } from './connection-handler.js';
 import type { Responder } from './responder.js';
@@ -80,6 +81,17 @@ export class Steward implements ConnectionHandler {
   #writer: ResponseWriter | null = null;
   /** Bytes held by the request being answered. */
   #exchangeBytes = 0;
+  /**
+   * The body of the request being answered while it is still arriving (the
+   * server streams bodies), until it ends or, once the response is
+   * complete, until what is left of it was discarded.
+   */
+  #stream: RequestBody | null = null;
+  /** Tells the steward its streamed body is wanted (a 100 Continue to send) or has room again: one function per connection. */
+  readonly #bodyNotify = (): void => this.server.wake(this);
+  /** Body bytes received when the rest of a streamed body began to be discarded. */
+  #discardBase = 0;
+
   #closing = false;
   #shutdown = false;
   #continued = false;
@@ -127,6 +139,8 @@ export class Steward implements ConnectionHandler {
    * closes the connection under the steward.
    */
   abandon(): void {
+    this.#stream?.fail(new HioError('HIO_ERR_CLIENT_GONE', 'the connection closed before the request body was read'));
+    this.#stream = null;
     const responder = this.#responder;
     if (responder === null) return;
     this.#responder = null;
@@ -222,7 +236,10 @@ export class Steward implements ConnectionHandler {
 
   /** Bytes this connection holds: requests parsed ahead, the one being answered, the one being read, and unsent output. */
   #held(): number {
-    return this.#pendingBytes + this.#exchangeBytes + this.requestant.received + this.remoter.txPending;
+    const stream = this.#stream;
+    // A streamed body the parser has finished with still holds what its reader has not taken.
+    const body = stream !== null && stream !== this.requestant.stream ? stream.buffered : 0;
+    return this.#pendingBytes + this.#exchangeBytes + this.requestant.held + body + this.remoter.txPending;
   }
 
   /**
@@ -249,6 +266,8 @@ export class Steward implements ConnectionHandler {
     while (!this.#closing && this.#pending.length < this.server.maxPipelined) {
       if (!this.#roomToRead()) {
         this.#gated = true;
+        // A reader taking bytes makes room: it wakes the steward to read on.
+        requestant.stream?.block();
         break;
       }
       if (this.#gated) {
@@ -259,6 +278,16 @@ export class Steward implements ConnectionHandler {
       }
       const progress = requestant.parse();
       if (progress === 'more') {
+        if (requestant.readingBody) {
+          if (requestant.stream === null && this.server.streamBodies && this.#pending.length === 0 && this.#responder === null && !this.#closing) {
+            // Next in line and its body still arriving: the application starts now and reads the body as it comes.
+            this.#beginStreamed(requestant.takeHead(this.#bodyNotify));
+          } else if (this.#stream?.discarding === true && this.#stream.received - this.#discardBase > this.server.maxDiscardBytes) {
+            // Its answer is out and nobody reads the rest: past the cap, close rather than read on.
+            this.#closing = true;
+            break;
+          }
+        }
         const tyme = this.#tyme();
         if (requestant.readingHead && requestant.started && this.#headerDeadline === Infinity) {
           this.#headerDeadline = tyme + this.server.headerTymeout;
@@ -283,6 +312,14 @@ export class Steward implements ConnectionHandler {
         continue;
       }
       this.#bodyStart = Infinity;
+      if (progress === 'done' && requestant.stream !== null) {
+        // A streamed request is being answered already: its body is complete.
+        this.server.published(requestant.take());
+        if (this.#stream?.discarding === true) this.#stream = null;
+        this.#continued = false;
+        if (this.server.draining) this.#closing = true;
+        continue;
+      }
       if (progress === 'done') {
         const bytes = requestant.received;
         const request = requestant.take();
@@ -294,10 +331,33 @@ export class Steward implements ConnectionHandler {
         if (this.server.draining) this.#closing = true;
         continue;
       }
-      this.#pending.push(requestant.error!);
       this.#closing = true;
+      if (requestant.stream === null) this.#pending.push(requestant.error!);
+      else if (this.#streamFailed(requestant.error!)) return;
     }
     this.#maybeContinue();
+  }
+
+  /**
+   * The body of the request being answered failed (a limit, a deadline, a
+   * premature close; its reader was told). Unanswered, the request gets the
+   * error's status instead; answered in part, the connection resets; its
+   * answer complete, the connection just closes. Returns true when the
+   * steward is done.
+   */
+  #streamFailed(error: HttpParseError): boolean {
+    this.#stream = null;
+    if (this.#responder === null) return false;
+    if (this.#writer!.headSent) {
+      this.abandon();
+      this.remoter.reset();
+      this.done = true;
+      return true;
+    }
+    this.abandon();
+    this.#exchangeBytes = 0;
+    this.#pending.push(error);
+    return false;
   }
 
   #restartBody(): void {
@@ -312,6 +372,21 @@ export class Steward implements ConnectionHandler {
   #maybeContinue(): void {
     const requestant = this.requestant;
     if (this.#continued || this.#closing || !requestant.expectContinue || requestant.readingHead) return;
+    const stream = requestant.stream;
+    if (stream !== null) {
+      // Streamed: the 100 goes once the application asks for the body, unless its answer has begun.
+      if (requestant.bodyReceived > 0 && this.#writer !== null) {
+        // The client sends the body without waiting: nothing to announce, nothing held back.
+        this.#continued = true;
+        this.#writer.closeBeforeHead = false;
+        return;
+      }
+      if (!stream.wanted || stream.discarding || this.#writer === null || this.#writer.headSent) return;
+      this.#continued = true;
+      this.#writer.closeBeforeHead = false;
+      this.remoter.tx(CONTINUE);
+      return;
+    }
     if (requestant.bodyReceived > 0 || this.#pending.length > 0 || this.#responder !== null) return;
     this.#continued = true;
     this.remoter.tx(CONTINUE);
@@ -362,6 +437,7 @@ export class Steward implements ConnectionHandler {
       this.#responder = null;
       this.#writer = null;
       this.#exchangeBytes = 0;
+      if (this.#stream !== null) this.#answeredStreamed(this.#stream);
       if (!writer.persisted) {
         this.#pending.length = 0;
         this.#pendingBytes = 0;
@@ -388,6 +464,24 @@ export class Steward implements ConnectionHandler {
     const request = { method: requestant.method, version: requestant.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1' };
     const writer = new ResponseWriter(this.remoter, request, { persisted: false, date: this.server.date(), server: this.server.serverName });
     writeError(writer, error.status, `${error.message} (${error.code})`);
+  }
+
+  /** The answer to a streamed request is complete: the rest of its body, if any, is read and discarded. */
+  #answeredStreamed(stream: RequestBody): void {
+    if (stream !== this.requestant.stream) {
+      this.#stream = null;
+      return;
+    }
+    this.#discardBase = stream.received;
+    stream.discard();
+  }
+
+  /** Starts answering a request whose body is still arriving. */
+  #beginStreamed(request: Request): void {
+    this.#stream = request.bodyStream!;
+    this.#begin({ request, bytes: 0 });
+    // Until the 100 goes the client may hold the body back: an answer sent before it closes the connection (RFC 9110 §10.1.1).
+    if (request.expectContinue && !this.#continued) this.#writer!.closeBeforeHead = true;
   }
 
   #begin(held: Held): void {
