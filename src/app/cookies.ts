@@ -80,6 +80,9 @@ export function deleteCookie(headers: Headers, name: string, options: Pick<Cooki
   setCookie(headers, name, '', { ...options, maxAge: 0, expires: new Date(0) });
 }
 
+/** {@link deleteCookie} by the name other frameworks give it. */
+export const unsetCookie = deleteCookie;
+
 /** The cookies a request sent, by name (the first of a repeated name wins); malformed pairs are skipped. */
 export function getCookies(request: Request | Headers): Record<string, string> {
   const header = (request instanceof Headers ? request : request.headers).get('cookie');

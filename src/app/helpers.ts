@@ -1,9 +1,9 @@
 /**
  * @module
- * Response helpers for fetch handlers: {@link json}, {@link redirect},
- * {@link responsify} (a value to a Response), and {@link abort}, which
- * throws an {@link HttpAbort} the server answers with its status instead of
- * a 500. All return light responses when the global Response is the light
+ * Response helpers for fetch handlers: {@link json} (also `jsonify`),
+ * {@link redirect}, {@link responsify} (a value to a Response),
+ * {@link setError} (an error response), and {@link abort}, which throws an
+ * {@link HttpAbort} the server answers with its status instead of a 500. All return light responses when the global Response is the light
  * one (see `serve()`), so they keep the one-write fast path.
  */
 import { HioError } from '../core/errors.js';
@@ -18,6 +18,9 @@ export function json(data: unknown, init: ResponseOptions = {}): Response {
   if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
   return new Response(JSON.stringify(data) ?? 'null', { ...init, headers });
 }
+
+/** {@link json} by the name other frameworks give it. */
+export const jsonify = json;
 
 /** The redirect statuses {@link redirect} sends. */
 export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
@@ -75,6 +78,15 @@ export class HttpAbort extends Error {
     if (!headers.has('content-type')) headers.set('content-type', 'text/plain; charset=utf-8');
     return new Response(`${this.message}\n`, { status: this.status, headers });
   }
+}
+
+/**
+ * An error response to return rather than throw: `status` (400–599) with
+ * `message` (default: the status) as one line of text, as {@link abort}
+ * would answer.
+ */
+export function setError(status: number, message?: string, headers?: HeadersInit): Response {
+  return new HttpAbort(status, message, headers).response();
 }
 
 /** Throws an {@link HttpAbort}: `abort(404)`, `abort(401, 'sign in first', { 'www-authenticate': 'Basic' })`. */

@@ -6,8 +6,8 @@
 import test from 'ava';
 import { HioError } from '../../src/core/errors.js';
 import { AppServer } from '../../src/app/app-server.js';
-import { deleteCookie, getCookies, serializeCookie, setCookie } from '../../src/app/cookies.js';
-import { abort, HttpAbort, json, redirect, responsify } from '../../src/app/helpers.js';
+import { deleteCookie, getCookies, serializeCookie, setCookie, unsetCookie } from '../../src/app/cookies.js';
+import { abort, HttpAbort, json, jsonify, redirect, responsify, setError } from '../../src/app/helpers.js';
 import type { BareServerOptions } from '../../src/http/bare-server.js';
 import { header, httpWorld } from '../helpers/http-client.js';
 
@@ -98,4 +98,16 @@ test('Cookies refuse names, values, paths and domains that could inject attribut
   t.is(refused('a', 'v', { partitioned: true }), 'HIO_ERR_INVALID_OPTION');
   t.is(refused('a', 'v', { maxAge: Infinity }), 'HIO_ERR_INVALID_OPTION');
   t.is(refused('a', 'v', { expires: new Date(Number.NaN) }), 'HIO_ERR_INVALID_OPTION');
+});
+
+test('setError returns the response abort would answer; jsonify and unsetCookie are json and deleteCookie', async (t) => {
+  const error = setError(404, 'no such page', { 'x-why': 'gone' });
+  t.is(error.status, 404);
+  t.is(await error.text(), 'no such page\n');
+  t.is(error.headers.get('content-type'), 'text/plain; charset=utf-8');
+  t.is(error.headers.get('x-why'), 'gone');
+  t.is(await setError(503).text(), '503\n');
+  t.throws(() => setError(200), { instanceOf: HioError });
+  t.is(jsonify, json);
+  t.is(unsetCookie, deleteCookie);
 });
