@@ -206,7 +206,10 @@ export class BodyReader {
     const size = chunkSize(queue.peek(lf - 1));
     queue.consume(lf + 1);
     this.#scan = 0;
-    if (++this.#chunks > limits.maxChunks) throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'too many chunks');
+    // The count guards against floods of tiny chunks: chunks averaging a KiB or more are never too many.
+    if (size > 0 && ++this.#chunks > limits.maxChunks && this.#chunks * 1024 > this.#received + size) {
+      throw new HttpParseError('HIO_ERR_BODY_TOO_LARGE', 413, 'too many chunks');
+    }
     if (size === 0) {
       this.#trailerLines.reset();
       this.#phase = Phase.trailers;

@@ -16,7 +16,7 @@ export interface HttpLimits {
   readonly maxHeaders: number;
   /** Largest request body in bytes, declared or received (answer 413). */
   readonly maxBodyBytes: number;
-  /** Most chunks in one chunked body (answer 413). */
+  /** Most chunks in one chunked body, unless they average at least 1 KiB (answer 413). */
   readonly maxChunks: number;
   /** Longest chunk-size line, extensions included, in bytes (answer 400). */
   readonly maxChunkLineBytes: number;

@@ -491,3 +491,40 @@ test('Requestant parses pipelined requests one after another from one queue', (t
   t.deepEqual(paths, ['/1', '/2', '/3']);
   t.is(queue.length, 0);
 });
+
+test('Requestant takes more than maxChunks chunks when they average a KiB or more, and refuses a flood of small ones', (t) => {
+  const parse = (chunk: number, count: number): Progress => {
+    const queue = new ByteQueue();
+    const requestant = new Requestant(queue, { limits: resolveLimits({ maxChunks: 4 }) });
+    const piece = `${chunk.toString(16)}\r\n${'x'.repeat(chunk)}\r\n`;
+    queue.push(Buffer.from(`POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${piece.repeat(count)}0\r\n\r\n`));
+    t.is(requestant.parse(), 'head');
+    return requestant.parse();
+  };
+  t.is(parse(1024, 20), 'done');
+  t.is(parse(1000, 20), 'error');
+  t.is(parse(8, 4), 'done');
+});
+
+test('Requestant#takeHead hands the request over before its body, and feeds the body to its stream as it is parsed', async (t) => {
+  const queue = new ByteQueue();
+  const requestant = new Requestant(queue);
+  queue.push(Buffer.from(`POST /up HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`));
+  t.is(requestant.parse(), 'head');
+  t.is(requestant.parse(), 'more');
+  let notified = 0;
+  const request = requestant.takeHead(() => (notified += 1));
+  t.throws(() => requestant.takeHead(), { message: /no request head/ });
+  const stream = request.bodyStream!;
+  t.is(request.body.length, 0);
+  t.is(stream.buffered, 3);
+  t.is(requestant.held, requestant.received, 'the head and the three bytes not yet taken');
+  queue.push(Buffer.from('2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n'));
+  t.is(requestant.parse(), 'done');
+  t.is(requestant.take(), request);
+  t.true(stream.ended);
+  t.is(request.trailers.get('x-sum'), '5');
+  t.is((await stream.bytes()).toString(), 'abcde');
+  t.is(notified, 1, 'told once, when the body was first wanted');
+  t.is(requestant.stream, null);
+});
