@@ -77,6 +77,7 @@ export class RequestBody {
 
   /** Adds body bytes, as read. */
   push(chunk: Buffer): void {
+    if (this.#ended) return;
     this.#received += chunk.length;
     if (this.#discarding || this.#error !== null) return;
     this.#chunks.push(chunk);
