@@ -29,7 +29,8 @@ interface Hand {
   readonly options: HandWriterOptions;
 }
 
-const HAND = Symbol('hand response');
+/** A registered symbol: a second copy of hio-ts loaded in the process (its CommonJS build beside its ES one, say) knows the mark too. */
+const HAND = Symbol.for('hio-ts.handResponse');
 
 /** A Response whose answer `write` writes by hand through a {@link HandWriter} (see the module note). */
 export function handResponse(write: HandResponseFunction, options: HandWriterOptions = {}): Response {
