@@ -333,12 +333,13 @@ test('HandWriter with explicitFlush flushes by itself once held bytes reach maxH
 test('HandResponder answers 500 when the function fails before the head is out, and rejects the writes it held', async (t) => {
   let held: unknown = null;
   const world = handWorld(
-    async (w, request) => {
+    (w, request) => {
       if (request.path === '/sync') throw new Error('at once');
       w.writeStatus(202);
       w.write('never sent').catch((error: unknown) => (held = error));
-      await Promise.resolve();
-      throw new Error('later');
+      return Promise.resolve().then(() => {
+        throw new Error('later');
+      });
     },
     { explicitFlush: true },
   );

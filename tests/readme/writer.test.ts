@@ -16,7 +16,7 @@ import { header, httpWorld } from '../helpers/http-client.js';
 import { readmeExample } from '../helpers/readme.js';
 
 test('README writer example counts down chunked with a trailer, and answers a fetch handler by hand', async (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'writer.ts');
+  const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'writer.mts'); // an ES module: it shares the sources' module instances with this test
   writeFileSync(file, `${readmeExample('writer')}\nexport { countdown, greet };\n`);
   const { countdown, greet } = (await import(pathToFileURL(file).href)) as { countdown: () => Responder; greet: (request: Request) => Response };
 
