@@ -189,7 +189,7 @@ export class HandWriter {
     this.#usable();
     if (this.#state === State.open && this.#headed) this.#release(false);
     const writer = this.#writer;
-    const promise = this.#wait(callback ?? null, writer.sent + writer.pending);
+    const promise = this.#wait(callback ?? null, writer.txWritten + writer.pending);
     writer.resume();
     return promise;
   }
@@ -228,7 +228,7 @@ export class HandWriter {
   settle(): boolean {
     const waits = this.#waits;
     if (waits.length === 0) return false;
-    const sent = this.#writer.sent;
+    const sent = this.#writer.txWritten;
     let done = 0;
     while (done < waits.length && waits[done]!.mark <= sent) done += 1;
     if (done === 0) return true;
@@ -283,7 +283,7 @@ export class HandWriter {
       this.fail(error);
       throw error;
     }
-    const mark = writer.sent + writer.pending;
+    const mark = writer.txWritten + writer.pending;
     for (const wait of this.#unmarked) {
       wait.mark = mark;
       this.#waits.push(wait);

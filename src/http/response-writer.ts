@@ -202,10 +202,10 @@ export class ResponseWriter<R extends RequestHead = Request> {
 
   /**
    * Bytes the connection has handed to the network since it opened (its
-   * txWritten): once it reaches `sent + pending` read after a write, that
-   * write is out. Infinity for a sink that does not count.
+   * own txWritten): once it reaches `txWritten + pending` read after a
+   * write, that write is out. Infinity for a sink that does not count.
    */
-  get sent(): number {
+  get txWritten(): number {
     return this.#sink.txWritten ?? Infinity;
   }
 
