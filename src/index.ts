@@ -65,6 +65,10 @@ export type { HeadersInit, HeadOptions, RequestHead, ResponseSink, ResponseWrite
 export { CustomResponder } from './http/custom-responder.js';
 export { IterableResponder } from './http/iterable-responder.js';
 export type { Chunk, IterableHead } from './http/iterable-responder.js';
+export { HandWriter } from './http/hand-writer.js';
+export type { HandWriterOptions, WriteCallback } from './http/hand-writer.js';
+export { HandResponder } from './http/hand-responder.js';
+export type { HandFunction } from './http/hand-responder.js';
 export type { ResponseSpec } from './http/custom-responder.js';
 export { reasonPhrase } from './http/status.js';
 export { Steward, echo, errorResponse } from './http/steward.js';
@@ -81,6 +85,8 @@ export { LightResponse, installLightResponse, trailersOf } from './app/light-res
 export type { LightResponseInit, TrailersInit } from './app/light-response.js';
 export { LightRequest } from './app/light-request.js';
 export { abort, HttpAbort, json, jsonify, redirect, responsify, setError } from './app/helpers.js';
+export { handResponse } from './app/hand.js';
+export type { HandResponseFunction } from './app/hand.js';
 export type { RedirectStatus, ResponseOptions } from './app/helpers.js';
 export { deleteCookie, getCookies, serializeCookie, setCookie, unsetCookie } from './app/cookies.js';
 export type { CookieOptions } from './app/cookies.js';

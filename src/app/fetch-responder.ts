@@ -22,6 +22,7 @@ import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { ResponseWriter } from '../http/response-writer.js';
 import { isBodiless } from '../http/status.js';
+import { handResponder } from './hand.js';
 import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
 import { lightParts, trailersOf, type HeadersInit } from './light-response.js';
@@ -48,7 +49,7 @@ export interface FetchContext {
   readonly info: FetchInfo;
 }
 
-const State = { start: 0, waiting: 1, respond: 2, pull: 3, reading: 4, trailers: 5, done: 6 } as const;
+const State = { start: 0, waiting: 1, respond: 2, pull: 3, reading: 4, trailers: 5, done: 6, hand: 7 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /** One request answered by a fetch handler. */
@@ -66,6 +67,8 @@ export class FetchResponder implements Responder {
   #chunk: Uint8Array | null = null;
   #ended = false;
   #trailers: NonNullable<HeadersInit> | null = null;
+  /** The responder a hand response (see handResponse) passes the answer to. */
+  #hand: Responder | null = null;
 
   constructor(context: FetchContext, request: HttpRequest) {
     this.#context = context;
@@ -124,6 +127,8 @@ export class FetchResponder implements Responder {
           this.#state = State.done;
           writer.end(undefined, initPairs(this.#trailers));
           return true;
+        case State.hand:
+          return this.#hand!.pour(writer);
         default:
           return true;
       }
@@ -132,6 +137,7 @@ export class FetchResponder implements Responder {
 
   abandon(): void {
     this.#state = State.done;
+    this.#hand?.abandon?.();
     this.#fetchRequest?.abort(new HioError('HIO_ERR_CLIENT_GONE', 'the client went away before the response completed'));
     const reader = this.#reader;
     this.#reader = null;
@@ -197,6 +203,11 @@ export class FetchResponder implements Responder {
   /** Writes the head; returns true when the response is complete with it (no body to send). */
   #head(writer: ResponseWriter): boolean {
     const response = this.#response;
+    this.#hand = handResponder(response, () => this.#requestObject());
+    if (this.#hand !== null) {
+      this.#state = State.hand;
+      return false;
+    }
     const parts = lightParts(response);
     // Trailers need a chunked body: a response with them takes the streaming path.
     if (parts !== null && trailersOf(response) === null) {

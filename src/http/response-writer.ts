@@ -41,6 +41,8 @@ export interface ResponseSink {
   tx(bytes: Uint8Array): void;
   /** Bytes queued and not yet handed to the network. */
   readonly txPending: number;
+  /** Bytes handed to the network so far, in all (a connection's count); a sink without it hands every byte on at once. */
+  readonly txWritten?: number;
 }
 
 /** The parts of a request that decide how its response is framed. */
@@ -88,6 +90,13 @@ export interface HeadOptions {
   readonly length?: number;
   /** Content-Type added when the headers have none and the status has a body (requiredHeaders only). */
   readonly contentType?: string | null;
+  /** Whether this head gets the headers a response needs (default: the writer's {@link ResponseWriter.requiredHeaders}). */
+  readonly requiredHeaders?: boolean;
+  /**
+   * Answering HEAD, send the body as for GET (default false: the head
+   * only). For testing clients: a client that asked HEAD reads no body.
+   */
+  readonly bodyForHead?: boolean;
 }
 
 /** How the body is delimited. */
@@ -197,6 +206,15 @@ export class ResponseWriter<R extends RequestHead = Request> {
     return this.#written;
   }
 
+  /**
+   * Bytes the connection has handed to the network since it opened (its
+   * own txWritten): once it reaches `txWritten + pending` read after a
+   * write, that write is out. Infinity for a sink that does not count.
+   */
+  get txWritten(): number {
+    return this.#sink.txWritten ?? Infinity;
+  }
+
   /** Bytes the connection holds unsent (this response's and any before it). */
   get pending(): number {
     return this.#sink.txPending;
@@ -230,7 +248,16 @@ export class ResponseWriter<R extends RequestHead = Request> {
    * connection's close.
    */
   writeHead(status: number, headers?: HeadersInit, options: HeadOptions = {}): void {
-    this.#sink.tx(Buffer.from(this.#head(status, options.reason, headers, options.length ?? -1, options.contentType ?? null), 'latin1'));
+    const head = this.#head(
+      status,
+      options.reason,
+      headers,
+      options.length ?? -1,
+      options.contentType ?? null,
+      options.requiredHeaders ?? this.requiredHeaders,
+      options.bodyForHead === true,
+    );
+    this.#sink.tx(Buffer.from(head, 'latin1'));
   }
 
   /**
@@ -298,7 +325,7 @@ export class ResponseWriter<R extends RequestHead = Request> {
     if (typeof response.body === 'string') text = response.body;
     else if (response.body !== undefined) body = response.body;
     const bodyLength = text === null ? body.length : Buffer.byteLength(text);
-    const head = this.#head(response.status ?? 200, response.reason, response.headers, bodyLength, contentType);
+    const head = this.#head(response.status ?? 200, response.reason, response.headers, bodyLength, contentType, this.requiredHeaders, false);
     this.#written = bodyLength;
     this.#ended = true;
     const headLength = head.length;
@@ -331,9 +358,18 @@ export class ResponseWriter<R extends RequestHead = Request> {
 
   /**
    * Builds the head and settles the framing. `length` is the body length
-   * when known, else -1.
+   * when known, else -1; `required` says whether to add the headers a
+   * response needs; `bodyForHead` sends a HEAD the GET's body.
    */
-  #head(status: number, reason: string | undefined, headers: HeadersInit | undefined, length: number, contentType: string | null): string {
+  #head(
+    status: number,
+    reason: string | undefined,
+    headers: HeadersInit | undefined,
+    length: number,
+    contentType: string | null,
+    required: boolean,
+    bodyForHead: boolean,
+  ): string {
     if (this.#headSent) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the head is already written');
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new HioError('HIO_ERR_RESPONSE_STATE', `invalid status ${status}`);
     if (reason !== undefined && !isFieldValue(reason)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'invalid reason phrase');
@@ -361,7 +397,7 @@ export class ResponseWriter<R extends RequestHead = Request> {
         head += fieldLine(name, value);
       });
     }
-    const sendsBody = !bodiless && this.request.method !== 'HEAD';
+    const sendsBody = !bodiless && (bodyForHead || this.request.method !== 'HEAD');
     let framing: Framing;
     if (bodiless) framing = Framing.none;
     else if (chunked) framing = Framing.chunked;
@@ -372,11 +408,11 @@ export class ResponseWriter<R extends RequestHead = Request> {
       }
       framing = Framing.length;
       length = declared;
-    } else if (length >= 0 && (this.requiredHeaders || !sendsBody)) framing = Framing.length;
-    else if (this.requiredHeaders && !http10) framing = Framing.chunked;
+    } else if (length >= 0 && (required || !sendsBody)) framing = Framing.length;
+    else if (required && !http10) framing = Framing.chunked;
     else framing = Framing.close;
     if (framing === Framing.close && sendsBody) this.#persisted = false;
-    if (this.requiredHeaders) {
+    if (required) {
       if ((present & Seen.date) === 0 && this.date !== '') head += `Date: ${this.date}\r\n`;
       if (this.server !== null && (present & Seen.server) === 0) head += `Server: ${this.server}\r\n`;
       if (contentType !== null && (present & Seen.type) === 0 && !bodiless) head += `Content-Type: ${contentType}\r\n`;

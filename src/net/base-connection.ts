@@ -63,6 +63,7 @@ export abstract class BaseConnection implements Connection {
   }
 
   abstract get txPending(): number;
+  abstract get txWritten(): number;
   abstract tx(bytes: Uint8Array): void;
   abstract serviceReceives(): void;
   abstract serviceSends(): void;

@@ -7,7 +7,8 @@
  *   {@link Connection.serviceReceives}; the reader consumes them;
  * - {@link Connection.tx} queues bytes and {@link Connection.serviceSends}
  *   writes them, honouring backpressure; {@link Connection.txPending} tells a
- *   producer how much is still unsent, so it can stop producing;
+ *   producer how much is still unsent, so it can stop producing, and
+ *   {@link Connection.txWritten} how many the network has taken in all;
  * - {@link Connection.rxEnded} means the peer half-closed: no more bytes will
  *   come, but we may still send; {@link Connection.cutoff} means the
  *   connection is gone (reset, failed, or closed), with {@link Connection.error}
@@ -43,6 +44,15 @@ export interface Connection {
   readonly closed: boolean;
   /** Bytes given to tx() and not yet handed to the network (ours and the socket's buffers). */
   readonly txPending: number;
+  /**
+   * Bytes the network has taken since the connection was made, in all: a
+   * socket's kernel accepted them, or the simulated network put them on the
+   * wire. It only grows; while the connection is open, txWritten plus
+   * txPending is every byte given to tx(). A producer that remembers
+   * `txWritten + txPending` after a tx() knows its bytes are out once
+   * txWritten reaches that mark. Bytes dropped by a close are never counted.
+   */
+  readonly txWritten: number;
   /** Idle timer; restarted from now by traffic in either direction. */
   readonly tymer: Tymer;
   /** Idle timeout in seconds of tyme; 0 means never expire. */

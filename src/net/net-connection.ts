@@ -47,6 +47,11 @@ export abstract class NetConnection extends BaseConnection {
   #inboxBytes = 0;
   #tx: Buffer[] = [];
   #txBytes = 0;
+  /** Bytes the kernel took from sockets this connection let go of (a client reconnects on a new one). */
+  #written = 0;
+  /** Bytes handed to the current socket's write(), while it is counted (until the connection lets it go). */
+  #handed = 0;
+  #counting = false;
   #blocked = false;
   /** 'drain' came: the peer accepted the last batch (progress, for the idle timer). */
   #drained = false;
@@ -65,6 +70,24 @@ export abstract class NetConnection extends BaseConnection {
 
   get txPending(): number {
     return this.#txBytes + (this.#socket?.writableLength ?? 0);
+  }
+
+  /**
+   * Bytes the kernel accepted: those handed to the socket less those Node
+   * still buffers (its writableLength falls as each write completes). The
+   * count is folded in when the socket is let go, so a destroyed socket's
+   * buffers can neither add nor take away.
+   */
+  get txWritten(): number {
+    const socket = this.#socket;
+    return this.#counting && socket !== null ? this.#written + this.#handed - socket.writableLength : this.#written;
+  }
+
+  /** Stops counting the current socket, keeping what it wrote. */
+  #fold(): void {
+    this.#written = this.txWritten;
+    this.#handed = 0;
+    this.#counting = false;
   }
 
   /**
@@ -117,6 +140,7 @@ export abstract class NetConnection extends BaseConnection {
       this.cutOff(this.#failure);
     }
     if (this.#socketClosed && !this.stateCutoff) this.stateCutoff = true;
+    if (this.stateCutoff && this.#counting) this.#fold();
     this.#resumeIfRead();
   }
 
@@ -164,6 +188,7 @@ export abstract class NetConnection extends BaseConnection {
       if (corked) socket.uncork();
       this.#tx = taken === tx.length ? [] : tx.slice(taken);
       this.#txBytes -= sent;
+      this.#handed += sent;
       this.#blocked = socket.writableNeedDrain;
       const unsent = (socket as { _handle?: HandleQueue | null })._handle?.writeQueueSize;
       this.#batch = unsent === undefined ? OPAQUE_BATCH : unsent > 0 ? SLOW_BATCH : FAST_BATCH;
@@ -185,6 +210,7 @@ export abstract class NetConnection extends BaseConnection {
     const socket = this.#socket;
     // A subscriber to the hio:net channels gets a connection whose addresses can still be read.
     if (netObserved()) this.#resolveAddresses();
+    if (this.#counting) this.#fold();
     if (reset) {
       if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
     } else {
@@ -206,6 +232,8 @@ export abstract class NetConnection extends BaseConnection {
   /** Adopts a socket: its events become facts of this connection from now on. */
   protected attach(socket: Socket): void {
     this.#socket = socket;
+    this.#handed = 0;
+    this.#counting = true;
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
@@ -252,6 +280,7 @@ export abstract class NetConnection extends BaseConnection {
 
   /** Forgets the current socket and every fact about it, keeping queued bytes (a client reconnecting). */
   protected detach(): void {
+    if (this.#counting) this.#fold();
     const socket = this.#socket;
     if (socket !== null) {
       socket.off('data', this.#onData);

@@ -144,6 +144,43 @@ export function servantConformance(name: string, factory: () => Promise<Backend>
     if (servant.remoters.size !== 100) throw new Error(`${servant.remoters.size} remoters`);
   });
 
+  run(
+    'txWritten counts what the network took: with txPending it makes every byte queued, it only grows, and it reaches the total once the peer reads',
+    async (backend) => {
+      const { servant, echo } = await echoServer(backend);
+      const client = connect(backend, servant.address);
+      const total = 4 * 1024 * 1024;
+      for (let offset = 0; offset < total; offset += 65536) client.tx(pattern(offset, 65536));
+      let last = 0;
+      const check = (): void => {
+        if (client.txWritten + client.txPending !== total) throw new Error(`${client.txWritten} written + ${client.txPending} pending is not ${total} queued`);
+        if (client.txWritten < last) throw new Error(`txWritten went back from ${last} to ${client.txWritten}`);
+        last = client.txWritten;
+        const remoter = onlyRemoter(servant);
+        if (remoter !== undefined && remoter.txWritten + remoter.txPending !== echo.echoed) throw new Error('the remoter lost count of its echo');
+        if (client.cutoff) throw new Error(`client cut off: ${client.error?.code ?? 'no error'}`);
+      };
+      // The client first reads nothing back: the echo stalls and the client's bytes wait; then it reads.
+      for (let steps = 0; steps < 50; steps++) {
+        check();
+        await step(backend.doist);
+      }
+      await until(
+        backend.doist,
+        () => {
+          check();
+          client.rxQueue.clear();
+          return client.txWritten === total;
+        },
+        backend.maxSteps * 20,
+        'all written',
+      );
+      if (client.txPending !== 0) throw new Error(`${client.txPending} bytes pending after all were written`);
+      client.close();
+      if (client.txWritten !== total) throw new Error('closing changed the count');
+    },
+  );
+
   run('a half-closed client still gets its response, then both ends close', async (backend) => {
     const { servant } = await echoServer(backend);
     const client = connect(backend, servant.address);

@@ -9,11 +9,14 @@ import {
   CustomResponder,
   Doer,
   Doist,
+  HandResponder,
   SimClient,
   SimNet,
   SimServant,
   Steward,
   doify,
+  handResponse,
+  type FetchHandler,
   type Request,
 } from '../../src/index.js';
 
@@ -55,4 +58,25 @@ export async function scheduling(): Promise<void> {
   const doist = new Doist({ tock: 0.25 });
   doist.do([new Counter({ tock: 0.25 }), ticker], { limit: 2 });
   await doist.run([ticker], { real: true, limit: 2 });
+}
+
+export function writer(): void {
+  const countdown = () =>
+    new HandResponder(async (writer) => {
+      writer.writeHeader('Content-Type', 'text/plain');
+      for (let n = 3; n > 0; n--) await writer.write(`${n}\n`);
+      writer.setTrailer('X-Launched', 'yes');
+      await writer.end('liftoff\n');
+    });
+  const greet = (request: globalThis.Request) =>
+    handResponse(async (writer) => {
+      writer.writeStatus(200);
+      writer.writeHeader('Content-Length', 12);
+      writer.writeHeader('X-Method', request.method);
+      await writer.write('hello, ');
+      await writer.end('world');
+    });
+  new BareServer({ respond: countdown });
+  const fetch: FetchHandler = greet;
+  void fetch;
 }

@@ -39,6 +39,8 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
   #inboxCount = 0;
   #inboxBytes = 0;
   #tx = new ByteQueue();
+  /** Bytes put on the wire since the endpoint was made. */
+  #written = 0;
   #connectedFact = false;
   #peerEnded = false;
   #failure: NetError | null = null;
@@ -64,6 +66,10 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
 
   get txPending(): number {
     return this.#tx.length;
+  }
+
+  get txWritten(): number {
+    return this.#written;
   }
 
   /**
@@ -154,6 +160,7 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
       const bytes = this.#tx.take(size);
       if (this.wireLog !== null) this.wireLog.record('tx', this.logKey, bytes);
       wire.send(bytes);
+      this.#written += size;
       sent = true;
     }
     if (sent) this.refresh();
