@@ -37,6 +37,7 @@ export const errorCodes = {
   HIO_ERR_RESPONSE_STATE: 'a response was written in a state that does not allow it',
   HIO_ERR_APP: 'the application failed while answering a request',
   HIO_ERR_CLIENT_GONE: 'the client went away before the response completed',
+  HIO_ERR_INVALID_EVENT: 'an event for an event stream has a field its line cannot carry',
 } as const;
 
 /** One of the stable error codes. */
