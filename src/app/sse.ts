@@ -259,8 +259,8 @@ class EventStreamSource implements EventStream {
    * due `heartbeat` after the last write.
    */
   readonly #beat = (): void => {
+    // Never after the end: ending the stream cancels this timer.
     this.#cancelHeartbeat = null;
-    if (this.#over) return;
     const now = this.#info.tyme;
     if (now >= this.#lastSent + this.#heartbeat) {
       if (this.#waiting.length === 0 && this.#room()) this.#enqueue(HEARTBEAT);

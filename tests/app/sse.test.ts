@@ -120,10 +120,12 @@ test('formatEvent refuses an id or event type with a line break (or an id with N
 });
 
 test('sse answers text/event-stream without caching, each event one chunk, paced by the stream sleeping on virtual tyme', async (t) => {
+  const tymes: number[] = [];
   const world = appWorld((_request, info) =>
     sse(
       info,
       async (stream) => {
+        tymes.push(stream.tyme, info.tyme);
         await stream.send({ data: 'first\nline', event: 'greet', id: '1' });
         await stream.sleep(1);
         await stream.send({ data: 'second', retry: 2500 });
@@ -152,6 +154,8 @@ test('sse answers text/event-stream without caching, each event one chunk, paced
   t.false(client.cutoff);
   t.is(world.server.timers, 0);
   t.deepEqual(world.faults, []);
+  t.true(tymes[0]! > 0);
+  t.is(tymes[0], tymes[1]);
 });
 
 test('sse sends the default headers, and a producer that returns without awaiting its sends still gets them all out', async (t) => {
@@ -331,14 +335,19 @@ test('sse, client not reading: the producer waits on send and the server holds a
   let waiting = false;
   const world = appWorld(
     (_request, info) =>
-      sse(info, async (stream) => {
-        for (;;) {
-          waiting = true;
-          await stream.send({ data });
-          waiting = false;
-          sent += 1;
-        }
-      }),
+      sse(
+        info,
+        async (stream) => {
+          for (;;) {
+            waiting = true;
+            await stream.send({ data });
+            waiting = false;
+            sent += 1;
+          }
+        },
+        // Stuck bytes are no idleness: no beat is queued behind them.
+        { heartbeat: 1 },
+      ),
     { highWater },
   );
   const { client } = open(world);
@@ -358,7 +367,11 @@ test('sse, client not reading: the producer waits on send and the server holds a
   t.is(sent, sentNow, 'nothing more is sent while nobody reads');
   // Once the peer reads, the stream flows again.
   const stream = tap(world, client);
-  t.true(await world.settle(10, () => (stream.read(), sent > sentNow + 50)));
+  t.true(await world.settle(10, () => (stream.read(), stream.chunks.length > sentNow + 50)));
+  t.false(
+    stream.chunks.some((chunk) => chunk.text === ':\n\n'),
+    'no heartbeat',
+  );
 });
 
 test('sse, producer failing after the head: the connection is reset and the fault reported once', async (t) => {

@@ -51,6 +51,12 @@ test('TimerQueue cancel stops a callback, is harmless twice or after it ran, and
   queue.fire(2, rethrow);
   cancelSecond();
   t.deepEqual(ran, [2]);
+  // Cancelled while due, with nobody asking nextDue first: fire passes over it.
+  const cancelThird = queue.add(3, () => ran.push(3));
+  queue.add(3, () => ran.push(4));
+  cancelThird();
+  t.is(queue.fire(3, rethrow), 1);
+  t.deepEqual(ran, [2, 4]);
   t.is(queue.size, 0);
   t.is(queue.held, 0);
 });
