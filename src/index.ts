@@ -81,6 +81,8 @@ export type { AppServerOptions } from './app/app-server.js';
 export { FetchResponder } from './app/fetch-responder.js';
 export type { FetchContext, FetchErrorHandler, FetchHandler, FetchInfo } from './app/fetch-responder.js';
 export { serve } from './app/serve.js';
+export { formatEvent, sse } from './app/sse.js';
+export type { EventProducer, EventStream, ServerSentEvent, SseOptions } from './app/sse.js';
 export { LightResponse, installLightResponse, trailersOf } from './app/light-response.js';
 export type { LightResponseInit, TrailersInit } from './app/light-response.js';
 export { LightRequest } from './app/light-request.js';

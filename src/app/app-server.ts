@@ -7,6 +7,7 @@
  * the application in a simulation — and {@link AppServerDoer} runs it under a
  * Doist. {@link serve} starts one on real sockets in one call.
  */
+import type { CancelTimer } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
 import { formatAddress } from '../net/address.js';
 import type { Remoter } from '../net/connection.js';
@@ -44,7 +45,7 @@ export class AppServer extends BareServer {
       ...rest,
       ...(onFault !== undefined && { onError: onFault }),
       respond: (request: HttpRequest, connection: Remoter) =>
-        new FetchResponder({ fetch, onError: errorHandler, origin, info: new ConnectionInfo(connection) }, request),
+        new FetchResponder({ fetch, onError: errorHandler, origin, info: new ConnectionInfo(this, connection, request) }, request),
     });
     scheme = this.servant instanceof TlsServant ? 'https' : 'http';
     this.fetch = fetch;
@@ -56,17 +57,63 @@ export class AppServer extends BareServer {
   }
 }
 
-/** The connection's information for the application; the address is read only if asked for. */
+/**
+ * One request's information for the application: the connection's address
+ * (read only if asked for) and the server's tyme, timers and fault handler.
+ */
 class ConnectionInfo implements FetchInfo {
+  readonly #server: BareServer;
   readonly #connection: Remoter;
+  readonly #request: HttpRequest;
 
-  constructor(connection: Remoter) {
+  constructor(server: BareServer, connection: Remoter, request: HttpRequest) {
+    this.#server = server;
     this.#connection = connection;
+    this.#request = request;
   }
 
   get remoteAddress(): FetchInfo['remoteAddress'] {
     return this.#connection.remoteAddress;
   }
+
+  get tyme(): number {
+    return this.#server.tymth?.() ?? 0;
+  }
+
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this.#server, seconds, signal);
+  }
+
+  after(seconds: number, callback: () => void): CancelTimer {
+    return this.#server.after(seconds, callback);
+  }
+
+  fault(error: unknown): void {
+    this.#server.fault(error, this.#request);
+  }
+}
+
+/** A promise settled by a server timer, or by the signal's abort first (the timer then cancelled, the listener removed either way). */
+function sleepOn(server: BareServer, seconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal === undefined) {
+      server.after(seconds, resolve);
+      return;
+    }
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const aborted = (): void => {
+      cancel();
+      reject(signal.reason);
+    };
+    const cancel = server.after(seconds, () => {
+      signal.removeEventListener('abort', aborted);
+      resolve();
+    });
+    signal.addEventListener('abort', aborted, { once: true });
+  });
 }
 
 /** A ServiceDoer running an AppServer: enter opens, recur services, exit closes. */

@@ -27,10 +27,28 @@ import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
 import { lightParts, trailersOf, type HeadersInit } from './light-response.js';
 
-/** What a fetch handler learns about the connection besides the request. */
+/** What a fetch handler learns about the connection besides the request, and the server's tyme. */
 export interface FetchInfo {
   /** The client's address ("host" and "port"), read on first use; null once it cannot be known. */
   readonly remoteAddress: { readonly host: string; readonly port: number } | null;
+  /** The server's tyme now, in seconds: real ones on real sockets, virtual ones in a simulation. */
+  readonly tyme: number;
+  /**
+   * Resolves in the first server pass at or after `seconds` of tyme from
+   * now: never on a wall-clock timer, so a simulation stays virtual. Given
+   * a signal (`request.signal`, say), rejects with its reason as soon as it
+   * aborts, and the timer goes with it. Rejects with HIO_ERR_INVALID_OPTION
+   * for a negative or endless delay.
+   */
+  sleep(seconds: number, signal?: AbortSignal): Promise<void>;
+  /** Runs `callback` once, `seconds` of tyme from now, as `BareServer.after` does; returns what cancels it. */
+  after(seconds: number, callback: () => void): () => void;
+  /**
+   * Reports a fault the application contained itself, out of reach of the
+   * handler's promise (a background task, an abort callback): counted and
+   * handed to the server's fault handler with this request.
+   */
+  fault(error: unknown): void;
 }
 
 /** A fetch-standard application: a request in, a response (or a promise of one) out. */

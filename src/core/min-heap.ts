@@ -54,21 +54,36 @@ export class MinHeap<T> {
     const top = entries[0];
     if (top === undefined) return undefined;
     const last = entries.pop()!;
-    if (entries.length > 0) {
-      let index = 0;
-      const length = entries.length;
-      for (;;) {
-        const left = 2 * index + 1;
-        if (left >= length) break;
-        const right = left + 1;
-        const child = right < length && before(entries[right]!, entries[left]!) ? right : left;
-        if (!before(entries[child]!, last)) break;
-        entries[index] = entries[child]!;
-        index = child;
-      }
-      entries[index] = last;
-    }
+    if (entries.length > 0) this.#siftDown(0, last);
     return top.item;
+  }
+
+  /**
+   * Keeps only the items `keep` says yes to, their order unchanged: one
+   * O(n) rebuild, for owners that drop many items at once (cancelled
+   * timers) instead of popping them one by one.
+   */
+  retain(keep: (item: T) => boolean): void {
+    const entries = this.#entries.filter((entry) => keep(entry.item));
+    this.#entries = entries;
+    for (let index = (entries.length >> 1) - 1; index >= 0; index--) this.#siftDown(index, entries[index]!);
+  }
+
+  /** Places `entry` at `index` or below it, moving smaller children up. */
+  #siftDown(start: number, entry: Entry<T>): void {
+    const entries = this.#entries;
+    const length = entries.length;
+    let index = start;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= length) break;
+      const right = left + 1;
+      const child = right < length && before(entries[right]!, entries[left]!) ? right : left;
+      if (!before(entries[child]!, entry)) break;
+      entries[index] = entries[child]!;
+      index = child;
+    }
+    entries[index] = entry;
   }
 
   /** Removes every item. */

@@ -12,6 +12,11 @@
  * as `steward` to serve something else. {@link BareServerDoer} runs a server
  * under a Doist.
  *
+ * Applications wait on the server's tyme with {@link BareServer.after}: a
+ * callback run by the first pass at or after a tyme, whose due tyme joins
+ * {@link BareServer.nextDue}, so a Doist paced by the server wakes for it
+ * on real seconds and a simulation on virtual ones.
+ *
  * Shutting down: {@link BareServer.close} closes everything at once;
  * {@link BareServer.drain} stops accepting, closes idle connections, lets
  * in-flight requests and responses finish (the last answer of each
@@ -20,9 +25,10 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
-import { realClock, type Clock } from '../core/clock.js';
+import { realClock, type CancelTimer, type Clock } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
 import { MinHeap } from '../core/min-heap.js';
+import { TimerQueue } from '../core/timer-queue.js';
 import type { Remoter } from '../net/connection.js';
 import { NetServant } from '../net/net-servant.js';
 import type { Servant } from '../net/servant.js';
@@ -173,6 +179,10 @@ export class BareServer implements Serviceable, StewardHost {
   #deadlines = new MinHeap<{ readonly steward: ConnectionHandler; readonly at: number }>();
   #scheduled = new Map<ConnectionHandler, number>();
   #pass = 0;
+  readonly #timers = new TimerQueue();
+  /** What nextDue() last told the scheduler; -Infinity from the start of a pass until it is asked again. */
+  #reportedDue = Infinity;
+  readonly #timerFault = (error: unknown): void => this.fault(error, null);
   readonly #onError: FaultHandler;
   #draining = false;
   /** Remoters without a steward must be looked at: the drain began. */
@@ -242,10 +252,42 @@ export class BareServer implements Serviceable, StewardHost {
     this.servant.reopen();
   }
 
-  /** Stops listening and closes every connection at once (see {@link drain} for the graceful way). */
+  /**
+   * Stops listening and closes every connection at once (see {@link drain}
+   * for the graceful way). Timers set with {@link after} are dropped unrun.
+   */
   close(): void {
     this.#forgetStewards();
+    this.#timers.clear();
     this.servant.close();
+  }
+
+  /**
+   * Runs `callback` once, in the first {@link service} pass at or after
+   * `seconds` of the server's tyme from now (real seconds on real sockets,
+   * virtual ones in a simulation); returns what cancels it (harmless once it
+   * ran). Callbacks run in tyme order, before the pass runs its stewards;
+   * one set during a pass runs in a later pass, however short its delay. A
+   * callback that throws is a contained fault: counted, reported through
+   * `onError`, never thrown out of service(). A timer set between passes
+   * that is due before the tyme {@link nextDue} last gave wakes the
+   * scheduler, so a paced Doist does not sleep past it.
+   */
+  after(seconds: number, callback: () => void): CancelTimer {
+    checkSeconds('BareServer', 'after seconds', seconds);
+    if (typeof callback !== 'function') throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: after needs a callback function');
+    const at = (this.#tymth?.() ?? 0) + seconds;
+    const cancel = this.#timers.add(at, callback);
+    if (at < this.#reportedDue) {
+      this.#reportedDue = at;
+      this.servant.waker?.();
+    }
+    return cancel;
+  }
+
+  /** Timers set with {@link after} still to run. */
+  get timers(): number {
+    return this.#timers.size;
   }
 
   /**
@@ -284,9 +326,13 @@ export class BareServer implements Serviceable, StewardHost {
   /** One pass: accept, receive, run the stewards with something to do, send. Never throws for I/O or app faults. */
   service(): void {
     const servant = this.servant;
+    // Timers set from here on are seen by the nextDue() that follows the pass: no wake needed.
+    this.#reportedDue = -Infinity;
     servant.serviceConnects();
     servant.serviceReceives();
     const pass = ++this.#pass;
+    const tyme = this.#tymth?.() ?? 0;
+    if (this.#timers.size > 0) this.#timers.fire(tyme, this.#timerFault);
     if (this.#draining) this.#serviceDrain(pass);
     for (const remoter of servant.ready) {
       let steward = this.stewards.get(remoter);
@@ -305,7 +351,6 @@ export class BareServer implements Serviceable, StewardHost {
       this.#run(steward, pass);
     }
     for (const steward of this.#busy) if (steward.pass !== pass) this.#run(steward, pass);
-    const tyme = this.#tymth?.() ?? 0;
     while (this.#deadlines.peekKey() <= tyme) {
       const { steward, at } = this.#deadlines.pop()!;
       // Entries left behind by a rescheduled or finished steward are skipped.
@@ -328,17 +373,18 @@ export class BareServer implements Serviceable, StewardHost {
     }
   }
 
-  /** The tyme of the next pass needed without events: now while a steward is busy, else the earliest deadline. */
+  /** The tyme of the next pass needed without events: now while a steward is busy, else the earliest deadline or timer. */
   nextDue(): number {
     const now = this.#tymth?.() ?? 0;
-    if (this.#busy.size > 0 || this.#sweep) return now;
+    if (this.#busy.size > 0 || this.#sweep) return (this.#reportedDue = now);
     // Entries left by finished or rescheduled stewards would wake the scheduler for nothing.
     for (;;) {
       const entry = this.#deadlines.peek();
       if (entry === undefined || this.#scheduled.get(entry.steward) === entry.at) break;
       this.#deadlines.pop();
     }
-    return Math.min(this.servant.nextDue(), this.#deadlines.peekKey(), this.#drainDeadline);
+    const timers = this.#timers.size > 0 ? this.#timers.nextDue() : Infinity;
+    return (this.#reportedDue = Math.min(this.servant.nextDue(), this.#deadlines.peekKey(), this.#drainDeadline, timers));
   }
 
   /**

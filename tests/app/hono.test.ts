@@ -1,11 +1,13 @@
 /**
  * A real Hono application — routing, params, JSON, cookies, an error
- * handler and a 404 — served unchanged by serve() and driven by Node's
- * fetch; then the same application inside a simulation with a seed.
+ * handler, a 404 and an event stream (Hono's streamSSE) — served unchanged
+ * by serve() and driven by Node's fetch; then the same application inside a
+ * simulation with a seed.
  */
 import test from 'ava';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
 import { AppServer } from '../../src/app/app-server.js';
 import { serve } from '../../src/app/serve.js';
 import type { BareServerOptions } from '../../src/http/bare-server.js';
@@ -24,10 +26,19 @@ function application(): Hono {
   app.get('/fail', () => {
     throw new Error('route failed');
   });
+  // No stream.sleep: Hono's waits on a real timer, which a simulation never fires.
+  app.get('/events', (c) =>
+    streamSSE(c, async (stream) => {
+      for (let n = 1; n <= 3; n++) await stream.writeSSE({ event: 'tick', data: `tick ${n}\nof 3`, id: String(n) });
+    }),
+  );
   app.onError((error, c) => c.json({ error: error.message }, 500));
   app.notFound((c) => c.text('no such page', 404));
   return app;
 }
+
+/** What /events writes. */
+const EVENTS = [1, 2, 3].map((n) => `event: tick\ndata: tick ${n}\ndata: of 3\nid: ${n}\n\n`).join('');
 
 test('A Hono application runs unchanged on serve() and answers Node fetch', async (t) => {
   t.timeout(20_000);
@@ -57,6 +68,10 @@ test('A Hono application runs unchanged on serve() and answers Node fetch', asyn
     const missing = await fetch(`${base}/nowhere`, { signal: signal() });
     t.is(missing.status, 404);
     t.is(await missing.text(), 'no such page');
+    const events = await fetch(`${base}/events`, { signal: signal() });
+    t.is(events.headers.get('content-type'), 'text/event-stream');
+    t.is(events.headers.get('transfer-encoding'), 'chunked');
+    t.is(await events.text(), EVENTS);
   } finally {
     await handle.close(2);
   }
@@ -70,14 +85,22 @@ test('The same Hono application answers inside a simulation, byte for byte the s
     });
     const { client, reader } = world.client();
     client.tx(
-      Buffer.from('GET /users/7 HTTP/1.1\r\nHost: server\r\n\r\nGET /login HTTP/1.1\r\nHost: server\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: server\r\n\r\n'),
+      Buffer.from(
+        'GET /users/7 HTTP/1.1\r\nHost: server\r\n\r\nGET /login HTTP/1.1\r\nHost: server\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: server\r\n\r\nGET /events HTTP/1.1\r\nHost: server\r\n\r\n',
+      ),
     );
-    t.true(await world.settle(5, () => reader.responses.length === 3));
+    t.true(await world.settle(5, () => reader.responses.length === 4));
+    t.is(header(reader.responses[3]!, 'content-type'), 'text/event-stream');
     const answers = reader.responses.map((response) => `${response.status} ${header(response, 'set-cookie') ?? '-'} ${response.body.toString()}`);
     return { answers, digest: world.net.trace.digest() };
   };
   const first = await run();
-  t.deepEqual(first.answers, ['200 - {"id":"7","sort":null}', '200 session=abc123; Path=/; HttpOnly; SameSite=Lax logged in', '404 - no such page']);
+  t.deepEqual(first.answers, [
+    '200 - {"id":"7","sort":null}',
+    '200 session=abc123; Path=/; HttpOnly; SameSite=Lax logged in',
+    '404 - no such page',
+    `200 - ${EVENTS}`,
+  ]);
   // Byte for byte: the network's trace digest covers every event and payload.
   t.deepEqual(await run(), first);
 });

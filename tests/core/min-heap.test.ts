@@ -37,3 +37,23 @@ test('MinHeap orders like a stable sort by key', (t) => {
   );
   t.pass();
 });
+
+test('MinHeap#retain keeps the chosen items and their order, stable among equal keys', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean()), { maxLength: 200 }), (items) => {
+      const heap = new MinHeap<number>();
+      items.forEach(([key], index) => heap.push(key, index));
+      heap.retain((index) => items[index]![1]);
+      const expected = items
+        .map(([key, kept], index) => ({ key, kept, index }))
+        .filter((entry) => entry.kept)
+        .sort((a, b) => a.key - b.key || a.index - b.index)
+        .map((entry) => entry.index);
+      const popped: number[] = [];
+      while (heap.size > 0) popped.push(heap.pop()!);
+      return popped.length === expected.length && popped.every((value, i) => value === expected[i]);
+    }),
+    { seed: 7, numRuns: 200 },
+  );
+  t.pass();
+});
