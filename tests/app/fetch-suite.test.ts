@@ -1,0 +1,277 @@
+/**
+ * The fetch handler's behaviour on the wire, each case written once — the
+ * handler, the client's exchange, the assertions — and run twice: on real
+ * sockets (`serve()` on port 0, a raw node:net client) and on the simulated
+ * network (an AppServer on a SimServant, virtual tyme, seed 11). Both
+ * servers stamp the same Date, so most answers are compared byte for byte.
+ *
+ * Covered: the framing of each kind of body; a large stream to a slow
+ * reader with the server's buffering bounded; a client going away
+ * mid-stream; HEAD; HTTP/1.0; keep-alive and pipelining; trailers;
+ * `Expect: 100-continue`; buffered request bodies and the body limit;
+ * failures before and after the first byte; header fields that could
+ * inject a line.
+ */
+import test, { type ExecutionContext } from 'ava';
+import type { FetchHandler } from '../../src/app/fetch-responder.js';
+import { LightResponse, type LightResponseInit } from '../../src/app/light-response.js';
+import type { HioError } from '../../src/core/errors.js';
+import { FIXED_DATE, parseResponses, startRig, TRANSPORTS, type FetchRig, type Peer, type RigServerOptions } from '../helpers/fetch-rig.js';
+
+/** One behaviour: a fresh application per run, the client's exchange, and what must hold afterwards. */
+interface FetchCase<P, O> {
+  /** Server options besides the application (faults are silenced unless given). */
+  readonly options?: RigServerOptions;
+  /** The handler and the probe it records into, made fresh for each run. */
+  readonly app: () => { fetch: FetchHandler; probe: P };
+  /** What the client does; returns what the assertions look at. */
+  readonly exchange: (rig: FetchRig, probe: P) => Promise<O>;
+  readonly check: (t: ExecutionContext, outcome: O, probe: P, rig: FetchRig) => void;
+}
+
+/** Registers `title` once per transport. */
+function fetchCase<P, O>(title: string, spec: FetchCase<P, O>): void {
+  for (const transport of TRANSPORTS) {
+    test(`fetch handler (${transport}) ${title}`, async (t) => {
+      t.timeout(60_000);
+      const { fetch, probe } = spec.app();
+      const rig = await startRig(transport, fetch, { onFault: () => {}, ...spec.options });
+      try {
+        const outcome = await spec.exchange(rig, probe);
+        spec.check(t, outcome, probe, rig);
+      } finally {
+        await rig.close();
+      }
+    });
+  }
+}
+
+const light = (body: ConstructorParameters<typeof LightResponse>[0], init?: LightResponseInit): Response =>
+  new LightResponse(body, init) as unknown as Response;
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const pathOf = (request: Request): string => new URL(request.url).pathname;
+const get = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: server\r\n${extra}\r\n`;
+/** The head every answer starts with, up to the fields a case adds. */
+const head = (status = '200 OK'): string => `HTTP/1.1 ${status}\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n`;
+/** A stream of `parts`, each given one microtask after the other (so the server meets a stream that is not ready yet). */
+function partsStream(parts: readonly Uint8Array[], probe?: { pulls: number; cancelled: boolean }): ReadableStream<Uint8Array> {
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (probe !== undefined) probe.pulls += 1;
+      await Promise.resolve();
+      const part = parts[next++];
+      if (part === undefined) controller.close();
+      else controller.enqueue(part);
+    },
+    cancel() {
+      if (probe !== undefined) probe.cancelled = true;
+    },
+  });
+}
+
+/** Opens a connection, sends `request`, and steps until `done(peer)` (by default: the server closed it). */
+async function exchange(rig: FetchRig, request: string, what: string, done: (peer: Peer) => boolean = (peer) => peer.gone): Promise<Peer> {
+  const peer = rig.connect();
+  peer.write(request);
+  await rig.until(() => done(peer), what);
+  return peer;
+}
+
+/** Steps until `count` whole responses arrived on `peer`. */
+function answered(count: number, methods: readonly string[] = []): (peer: Peer) => boolean {
+  return (peer) => parseResponses(peer.received, methods).responses.length >= count || peer.gone;
+}
+
+// ---------------------------------------------------------------- bodies
+
+/** Bodies whose bytes on the wire are fully the server's choice: compared whole. */
+const EXACT_BODIES: Record<string, { make: () => Response; wire: Buffer }> = {
+  '/light-string': {
+    make: () => light('héllo'),
+    wire: Buffer.concat([Buffer.from(`${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\n\r\n`), Buffer.from('héllo')]),
+  },
+  '/light-bytes': {
+    make: () => light(new Uint8Array([0, 13, 10, 255])),
+    wire: Buffer.concat([Buffer.from(`${head()}Content-Length: 4\r\n\r\n`), Buffer.from([0, 13, 10, 255])]),
+  },
+  '/null': {
+    make: () => new Response(null, { headers: { 'X-Empty': 'yes' } }),
+    wire: Buffer.from(`HTTP/1.1 200 OK\r\nx-empty: yes\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nContent-Length: 0\r\n\r\n`),
+  },
+  '/no-content': { make: () => new Response(null, { status: 204 }), wire: Buffer.from(`${head('204 No Content')}\r\n`) },
+  '/stream': {
+    // The empty part must not end the chunked body early.
+    make: () => new Response(partsStream([bytes('one,'), new Uint8Array(0), bytes('two')])),
+    wire: Buffer.from(`${head()}Transfer-Encoding: chunked\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\n\r\n`),
+  },
+  '/stream-with-length': {
+    make: () => new Response(partsStream([bytes('ab'), bytes('c')]), { headers: { 'Content-Length': '3' } }),
+    wire: Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n\r\nabc`),
+  },
+  '/empty-stream': { make: () => new Response(partsStream([])), wire: Buffer.from(`${head()}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`) },
+};
+
+/** Bodies the runtime turns into a stream of its own making: the head compared whole, the body decoded. */
+const STREAMED_BODIES: Record<string, { make: () => Response; head: string; body: Buffer }> = {
+  '/standard-string': {
+    make: () => new Response('héllo'),
+    head: `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    body: Buffer.from('héllo'),
+  },
+  '/array-buffer': {
+    make: () => new Response(new Uint8Array([1, 2, 3, 0]).buffer),
+    head: `${head()}Transfer-Encoding: chunked\r\n\r\n`,
+    body: Buffer.from([1, 2, 3, 0]),
+  },
+  '/blob': {
+    make: () => new Response(new Blob(['ab', bytes('cd')], { type: 'text/x-blob' })),
+    head: `HTTP/1.1 200 OK\r\ncontent-type: text/x-blob\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    body: Buffer.from('abcd'),
+  },
+};
+
+fetchCase('frames each kind of body: Content-Length for strings and bytes, chunked for streams, none for null and 204', {
+  app: () => ({
+    probe: null,
+    fetch: (request) => {
+      const path = pathOf(request);
+      return (EXACT_BODIES[path] ?? STREAMED_BODIES[path])!.make();
+    },
+  }),
+  async exchange(rig) {
+    const wires = new Map<string, Buffer>();
+    const closed: string[] = [];
+    for (const path of [...Object.keys(EXACT_BODIES), ...Object.keys(STREAMED_BODIES)]) {
+      const peer = await exchange(rig, get(path), path, answered(1));
+      wires.set(path, peer.received);
+      if (peer.gone) closed.push(path);
+    }
+    return { wires, closed };
+  },
+  check(t, { wires, closed }) {
+    t.deepEqual(closed, [], 'every answer keeps its connection');
+    for (const [path, { wire }] of Object.entries(EXACT_BODIES)) t.is(wires.get(path)?.toString('latin1'), wire.toString('latin1'), path);
+    for (const [path, expected] of Object.entries(STREAMED_BODIES)) {
+      const wire = wires.get(path)!;
+      t.is(wire.subarray(0, expected.head.length).toString('latin1'), expected.head, path);
+      const [response] = parseResponses(wire).responses;
+      t.true(response?.chunked, path);
+      t.deepEqual(response?.body, expected.body, path);
+    }
+  },
+});
+
+// ---------------------------------------------------------------- backpressure
+
+fetchCase('streams a large body to a slow reader, pulling only as far ahead as the server and the transport may hold', {
+  options: { highWater: 64 * 1024 },
+  app: () => {
+    const probe = { chunk: new Uint8Array(64 * 1024).map((_, i) => (i * 7) & 0xff), total: 0, pulled: 0 };
+    const fetch: FetchHandler = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (probe.pulled >= probe.total) return controller.close();
+            probe.pulled += probe.chunk.length;
+            controller.enqueue(probe.chunk);
+          },
+        }),
+      );
+    return { fetch, probe };
+  },
+  async exchange(rig, probe) {
+    const highWater = rig.server.highWater;
+    const chunk = probe.chunk.length;
+    // The server may hold highWater plus the chunk it was writing when it got there, its framing and the head.
+    const heldBound = highWater + chunk + 512;
+    // Pulled but unread: what the server holds, what the transport holds, and the chunks the stream and the responder hold.
+    const aheadBound = heldBound + rig.transportSlack + 2 * chunk;
+    // Eight MiB, or more where the kernel could swallow that much: a server that ignored backpressure would pull it all at once.
+    probe.total = Math.ceil(Math.max(8 * 1024 * 1024, 2 * aheadBound) / chunk) * chunk;
+    let held = 0;
+    let ahead = 0;
+    let backedUp = false;
+    /** How far the client has agreed to read so far. */
+    let allowance = 0;
+    const peer = rig.connect();
+    rig.watch(() => {
+      for (const connection of rig.server.stewards.keys()) {
+        held = Math.max(held, connection.txPending);
+        if (connection.txPending >= highWater) backedUp = true;
+      }
+      ahead = Math.max(ahead, probe.pulled - peer.receivedLength);
+      // The client reads at most 64 KiB a step, and never past its allowance.
+      peer.readLimit = Math.max(0, Math.min(64 * 1024, allowance - peer.receivedLength));
+    });
+    peer.readLimit = 0;
+    peer.write(get('/big'));
+    // Rounds: the client stops reading until the server backs up (its output at highWater, the stream no longer pulled), then reads a thirty-second of the body.
+    let stalls = 0;
+    const round = Math.max(512 * 1024, probe.total / 32);
+    while (probe.pulled < probe.total) {
+      backedUp = false;
+      await rig.until(() => backedUp || probe.pulled >= probe.total, 'the server to back up');
+      if (backedUp) stalls += 1;
+      allowance = peer.receivedLength + round;
+      await rig.until(() => peer.receivedLength >= allowance || peer.gone, 'the client to read');
+    }
+    allowance = Infinity;
+    await rig.until(() => peer.tail(5).toString('latin1') === '0\r\n\r\n' || peer.gone, 'the end of the body');
+    return { peer, held, heldBound, ahead, aheadBound, stalls };
+  },
+  check(t, { peer, held, heldBound, ahead, aheadBound, stalls }, probe) {
+    t.true(held <= heldBound, `the server held ${held} unsent bytes (bound ${heldBound})`);
+    t.true(ahead <= aheadBound, `the stream was pulled ${ahead} bytes ahead of the reader (bound ${aheadBound})`);
+    t.true(stalls > 0, 'the server backed up while the client did not read');
+    const [response] = parseResponses(peer.received).responses;
+    t.true(response?.chunked);
+    t.is(response?.body.length, probe.total);
+    const body = response!.body;
+    let intact = true;
+    for (let offset = 0; offset < body.length; offset += probe.chunk.length) intact &&= body.subarray(offset, offset + probe.chunk.length).equals(probe.chunk);
+    t.true(intact, 'every chunk arrives as it was given');
+    t.false(peer.gone);
+  },
+});
+
+// ---------------------------------------------------------------- the client goes away
+
+fetchCase('aborts request.signal, cancels the body stream and releases the connection when the client resets mid-stream', {
+  options: { highWater: 64 * 1024 },
+  app: () => {
+    const probe = { reason: null as unknown, cancelled: false, pulls: 0 };
+    const fetch: FetchHandler = (request) => {
+      request.signal.addEventListener('abort', () => (probe.reason = request.signal.reason));
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            probe.pulls += 1;
+            controller.enqueue(new Uint8Array(16 * 1024).fill(0x61));
+          },
+          cancel() {
+            probe.cancelled = true;
+          },
+        }),
+      );
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig, probe) {
+    const peer = await exchange(rig, get('/endless'), 'part of the body', (peer) => peer.receivedLength >= 64 * 1024);
+    const stewardsWhileStreaming = rig.server.stewards.size;
+    peer.reset();
+    await rig.until(() => probe.reason !== null && probe.cancelled && rig.server.stewards.size === 0, 'the server to let go');
+    const pullsAfterRelease = probe.pulls;
+    // Nothing pulls the stream any more.
+    await rig.until(() => true, 'one more step');
+    return { stewardsWhileStreaming, pullsAfterRelease, faults: rig.server.faults };
+  },
+  check(t, outcome, probe) {
+    t.is(outcome.stewardsWhileStreaming, 1);
+    t.is((probe.reason as HioError).code, 'HIO_ERR_CLIENT_GONE');
+    t.true(probe.cancelled);
+    t.is(probe.pulls, outcome.pullsAfterRelease);
+    t.is(outcome.faults, 0, 'a client going away is no fault of the application');
+  },
+});
