@@ -275,3 +275,204 @@ fetchCase('aborts request.signal, cancels the body stream and releases the conne
     t.is(outcome.faults, 0, 'a client going away is no fault of the application');
   },
 });
+
+// ---------------------------------------------------------------- HEAD
+
+fetchCase("answers HEAD with GET's head byte for byte, no body, and the body stream cancelled, never pumped", {
+  app: () => {
+    const probe = { streams: new Map<string, { pulls: number; cancelled: boolean }>() };
+    const fetch: FetchHandler = (request) => {
+      const path = pathOf(request);
+      if (path === '/text') return light('twelve bytes', { headers: { 'X-Kind': 'text' } });
+      const stream = { pulls: 0, cancelled: false };
+      probe.streams.set(request.method, stream);
+      return new Response(partsStream([bytes('streamed'), bytes(' body')], stream), { headers: { 'Content-Type': 'text/plain', 'X-Kind': 'stream' } });
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig) {
+    const methods = ['HEAD', 'GET', 'HEAD', 'GET'];
+    const peer = await exchange(
+      rig,
+      `HEAD /stream HTTP/1.1\r\nHost: server\r\n\r\n${get('/stream')}HEAD /text HTTP/1.1\r\nHost: server\r\n\r\n${get('/text')}`,
+      'four answers',
+      answered(4, methods),
+    );
+    return { peer, parsed: parseResponses(peer.received, methods) };
+  },
+  check(t, { peer, parsed }, probe) {
+    const [headStream, getStream, headText, getText] = parsed.responses;
+    t.is(parsed.responses.length, 4);
+    t.deepEqual(headStream?.headers.entries(), getStream?.headers.entries());
+    t.is(getStream?.body.toString(), 'streamed body');
+    t.is(headStream?.body.length, 0);
+    t.deepEqual(headText?.headers.entries(), getText?.headers.entries());
+    t.is(getText?.body.toString(), 'twelve bytes');
+    // The whole wire: a HEAD answer is exactly the GET answer's head.
+    const streamHead = `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-kind: stream\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const textHead = `HTTP/1.1 200 OK\r\nX-Kind: text\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 12\r\n\r\n`;
+    t.is(peer.received.toString('latin1'), `${streamHead}${streamHead}8\r\nstreamed\r\n5\r\n body\r\n0\r\n\r\n${textHead}${textHead}twelve bytes`);
+    t.true(probe.streams.get('HEAD')?.cancelled, 'the HEAD body stream is cancelled');
+    t.true(probe.streams.get('HEAD')!.pulls <= 1, 'at most the pull every stream makes when it starts');
+    t.is(probe.streams.get('GET')?.cancelled, false);
+    t.false(peer.gone);
+  },
+});
+
+// ---------------------------------------------------------------- HTTP/1.0
+
+fetchCase('answers HTTP/1.0 without chunking: a stream is close-delimited, a known length keeps the connection only when asked', {
+  app: () => ({
+    probe: null,
+    fetch: (request) => (pathOf(request) === '/stream' ? new Response(partsStream([bytes('one,'), bytes('two')])) : light('hi')),
+  }),
+  async exchange(rig) {
+    const plainStream = await exchange(rig, 'GET /stream HTTP/1.0\r\n\r\n', 'a close-delimited answer');
+    const plainText = await exchange(rig, 'GET /text HTTP/1.0\r\n\r\n', 'an answer and a close');
+    const keepAlive = 'Connection: keep-alive\r\n';
+    const kept = await exchange(rig, `GET /text HTTP/1.0\r\n${keepAlive}\r\nGET /text HTTP/1.0\r\n${keepAlive}\r\n`, 'two answers', answered(2));
+    const keptThenStream = await exchange(
+      rig,
+      `GET /text HTTP/1.0\r\n${keepAlive}\r\nGET /stream HTTP/1.0\r\n${keepAlive}\r\n`,
+      'an answer, then a close-delimited one',
+    );
+    return { plainStream, plainText, kept, keptThenStream };
+  },
+  check(t, { plainStream, plainText, kept, keptThenStream }) {
+    const streamed = `${head()}Connection: close\r\n\r\none,two`;
+    const text = (connection: string): string => `${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 2\r\nConnection: ${connection}\r\n\r\nhi`;
+    t.is(plainStream.received.toString('latin1'), streamed);
+    t.true(plainStream.ended, 'the close ends the body');
+    t.is(plainText.received.toString('latin1'), text('close'));
+    t.true(plainText.ended);
+    t.is(kept.received.toString('latin1'), text('keep-alive') + text('keep-alive'));
+    t.false(kept.gone, 'a keep-alive HTTP/1.0 connection stays open after answers of known length');
+    t.is(keptThenStream.received.toString('latin1'), text('keep-alive') + streamed);
+    t.true(keptThenStream.ended, 'a body of unknown length closes even a keep-alive HTTP/1.0 connection');
+  },
+});
+
+// ---------------------------------------------------------------- keep-alive and pipelining
+
+fetchCase('answers several requests one after another on one keep-alive connection', {
+  app: () => {
+    const probe = { ports: [] as number[] };
+    const fetch: FetchHandler = async (request, info) => {
+      probe.ports.push(info.remoteAddress?.port ?? -1);
+      return light(`${request.method} ${pathOf(request)} ${await request.text()}`);
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig) {
+    const peer = rig.connect();
+    const requests = [get('/one'), `POST /two HTTP/1.1\r\nHost: server\r\nContent-Length: 4\r\n\r\nbody`, get('/three')];
+    const bodies: string[] = [];
+    let connections = 0;
+    for (const [index, request] of requests.entries()) {
+      peer.write(request);
+      await rig.until(() => answered(index + 1)(peer), `answer ${index + 1}`);
+      bodies.push(parseResponses(peer.received).responses[index]?.body.toString() ?? '');
+      connections = Math.max(connections, rig.server.stewards.size);
+    }
+    return { peer, bodies, connections };
+  },
+  check(t, { peer, bodies, connections }, probe) {
+    t.deepEqual(bodies, ['GET /one ', 'POST /two body', 'GET /three ']);
+    t.is(connections, 1);
+    t.is(new Set(probe.ports).size, 1, 'every request came from the same client connection');
+    t.false(peer.gone);
+  },
+});
+
+fetchCase('answers requests pipelined in one write in order, a streamed answer in the middle included', {
+  app: () => {
+    const probe = { calls: [] as string[] };
+    const fetch: FetchHandler = async (request) => {
+      const path = pathOf(request);
+      probe.calls.push(path);
+      if (path === '/slow') await new Promise((resolve) => setImmediate(resolve));
+      if (path === '/stream') return new Response(partsStream([bytes('s1,'), bytes('s2,'), bytes('s3')]));
+      if (path === '/echo') return light(await request.text());
+      return light(path);
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig) {
+    const methods = ['GET', 'GET', 'POST', 'GET'];
+    const requests = get('/slow') + get('/stream') + `POST /echo HTTP/1.1\r\nHost: server\r\nContent-Length: 5\r\n\r\nhello` + get('/last');
+    const peer = await exchange(rig, requests, 'four answers', answered(4, methods));
+    return { peer };
+  },
+  check(t, { peer }, probe) {
+    const text = (body: string): string => `${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const streamed = `${head()}Transfer-Encoding: chunked\r\n\r\n3\r\ns1,\r\n3\r\ns2,\r\n2\r\ns3\r\n0\r\n\r\n`;
+    t.is(peer.received.toString('latin1'), text('/slow') + streamed + text('hello') + text('/last'));
+    t.deepEqual(probe.calls, ['/slow', '/stream', '/echo', '/last']);
+    t.false(peer.gone);
+  },
+});
+
+// ---------------------------------------------------------------- trailers
+
+fetchCase('sends the trailers of a light Response after a chunked body, given at once or as a promise settled after the body', {
+  app: () => {
+    const probe = { bodyDoneBeforeTrailers: false };
+    const fetch: FetchHandler = (request) => {
+      if (pathOf(request) === '/now') return light('body now', { trailers: { 'X-Checksum': 'abc' } });
+      const stream = { pulls: 0, cancelled: false };
+      const body = partsStream([bytes('one,'), bytes('two')], stream);
+      // Settled once the stream has been read to its end.
+      const trailers = (async () => {
+        while (stream.pulls < 3) await new Promise((resolve) => setImmediate(resolve));
+        probe.bodyDoneBeforeTrailers = true;
+        return [['X-Count', '2']] as [string, string][];
+      })();
+      return light(body, { trailers });
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig) {
+    return exchange(rig, get('/now') + get('/later'), 'two answers', answered(2));
+  },
+  check(t, peer, probe) {
+    const now = `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nbody now\r\n0\r\nX-Checksum: abc\r\n\r\n`;
+    const later = `${head()}Transfer-Encoding: chunked\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\nX-Count: 2\r\n\r\n`;
+    t.is(peer.received.toString('latin1'), now + later);
+    t.true(probe.bodyDoneBeforeTrailers);
+    t.false(peer.gone);
+  },
+});
+
+// ---------------------------------------------------------------- 100-continue
+
+fetchCase('sends 100 Continue to a client that waits for it, then answers the body it sends', {
+  app: () => {
+    const probe = { calls: 0 };
+    const fetch: FetchHandler = async (request) => {
+      probe.calls += 1;
+      return light(`got ${await request.text()}`);
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig, probe) {
+    const interim = 'HTTP/1.1 100 Continue\r\n\r\n';
+    const peer = await exchange(
+      rig,
+      'POST /upload HTTP/1.1\r\nHost: server\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n',
+      '100 Continue',
+      (peer) => peer.receivedLength >= interim.length || peer.gone,
+    );
+    const beforeBody = { wire: peer.received.toString('latin1'), calls: probe.calls };
+    peer.write('hello world');
+    await rig.until(() => answered(2)(peer), 'the final answer');
+    return { peer, beforeBody };
+  },
+  check(t, { peer, beforeBody }) {
+    t.deepEqual(beforeBody, { wire: 'HTTP/1.1 100 Continue\r\n\r\n', calls: 0 });
+    t.is(
+      peer.received.toString('latin1'),
+      `HTTP/1.1 100 Continue\r\n\r\n${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 15\r\n\r\ngot hello world`,
+    );
+    t.false(peer.gone);
+  },
+});
