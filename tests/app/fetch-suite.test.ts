@@ -14,6 +14,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { FetchHandler } from '../../src/app/fetch-responder.js';
+import { abort, HttpAbort } from '../../src/app/helpers.js';
 import { LightResponse, type LightResponseInit } from '../../src/app/light-response.js';
 import type { HioError } from '../../src/core/errors.js';
 import { FIXED_DATE, parseResponses, startRig, TRANSPORTS, type FetchRig, type Peer, type RigServerOptions } from '../helpers/fetch-rig.js';
@@ -51,8 +52,13 @@ const light = (body: ConstructorParameters<typeof LightResponse>[0], init?: Ligh
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const pathOf = (request: Request): string => new URL(request.url).pathname;
 const get = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: server\r\n${extra}\r\n`;
+const post = (path: string, type: string, body: string): string =>
+  `POST ${path} HTTP/1.1\r\nHost: server\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 /** The head every answer starts with, up to the fields a case adds. */
 const head = (status = '200 OK'): string => `HTTP/1.1 ${status}\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n`;
+/** What the server answers a fault with before anything was sent. */
+const FAULT_500 = `${head('500 Internal Server Error')}Content-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\nConnection: close\r\n\r\n500 Internal Server Error (HIO_ERR_APP)\n`;
+
 /** A stream of `parts`, each given one microtask after the other (so the server meets a stream that is not ready yet). */
 function partsStream(parts: readonly Uint8Array[], probe?: { pulls: number; cancelled: boolean }): ReadableStream<Uint8Array> {
   let next = 0;
@@ -474,5 +480,275 @@ fetchCase('sends 100 Continue to a client that waits for it, then answers the bo
       `HTTP/1.1 100 Continue\r\n\r\n${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 15\r\n\r\ngot hello world`,
     );
     t.false(peer.gone);
+  },
+});
+
+// ---------------------------------------------------------------- buffered request bodies
+
+const MULTIPART =
+  '--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nAda Lovelace\r\n' +
+  '--XyZ\r\nContent-Disposition: form-data; name="notes"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\nline one\r\nline two\r\n' +
+  '--XyZ--\r\n';
+
+fetchCase('reads buffered request bodies: text, json, arrayBuffer, urlencoded and multipart formData', {
+  app: () => ({
+    probe: null,
+    fetch: async (request) => {
+      switch (pathOf(request)) {
+        case '/text':
+          return Response.json({ text: await request.text() });
+        case '/json':
+          return Response.json({ json: await request.json() });
+        case '/bytes':
+          return Response.json({ bytes: [...new Uint8Array(await request.arrayBuffer())] });
+        default: {
+          const form = await request.formData();
+          const fields: Array<[string, string]> = [];
+          for (const [name, value] of form) fields.push([name, typeof value === 'string' ? value : `${value.name}:${value.type}:${await value.text()}`]);
+          return Response.json({ fields });
+        }
+      }
+    },
+  }),
+  async exchange(rig) {
+    const requests = [
+      post('/text', 'text/plain; charset=utf-8', 'héllo, wörld'),
+      post('/json', 'application/json', '{"a":[1,2,{"b":null}]}'),
+      `POST /bytes HTTP/1.1\r\nHost: server\r\nContent-Length: 4\r\n\r\n\x00\x01\xfe\xff`,
+      post('/form', 'application/x-www-form-urlencoded', 'a=1&b=two+words&c=%C3%A9'),
+      // Chunked, so the body arrives in pieces.
+      `POST /multipart HTTP/1.1\r\nHost: server\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nTransfer-Encoding: chunked\r\n\r\n` +
+        `10\r\n${MULTIPART.slice(0, 16)}\r\n${(MULTIPART.length - 16).toString(16)}\r\n${MULTIPART.slice(16)}\r\n0\r\n\r\n`,
+    ];
+    // The text request is UTF-8 on the wire.
+    const wire = Buffer.concat([Buffer.from(requests[0]!, 'utf8'), Buffer.from(requests.slice(1).join(''), 'latin1')]);
+    const peer = rig.connect();
+    peer.write(wire);
+    await rig.until(() => answered(5)(peer), 'five answers');
+    return peer;
+  },
+  check(t, peer) {
+    const bodies = parseResponses(peer.received).responses.map((response) => JSON.parse(response.body.toString()) as unknown);
+    t.deepEqual(bodies, [
+      { text: 'héllo, wörld' },
+      { json: { a: [1, 2, { b: null }] } },
+      { bytes: [0, 1, 254, 255] },
+      {
+        fields: [
+          ['a', '1'],
+          ['b', 'two words'],
+          ['c', 'é'],
+        ],
+      },
+      {
+        fields: [
+          ['name', 'Ada Lovelace'],
+          ['notes', 'notes.txt:text/plain:line one\r\nline two'],
+        ],
+      },
+    ]);
+    t.false(peer.gone);
+  },
+});
+
+fetchCase('answers 413 to a body over maxBodyBytes, declared or chunked, without calling the handler, and closes', {
+  options: { limits: { maxBodyBytes: 64 } },
+  app: () => {
+    const probe = { calls: 0 };
+    const fetch: FetchHandler = async (request) => {
+      probe.calls += 1;
+      return light(await request.text());
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig) {
+    const fits = await exchange(rig, post('/fits', 'text/plain', 'x'.repeat(64)), 'an answer', answered(1));
+    const declared = await exchange(rig, post('/declared', 'text/plain', 'x'.repeat(65)), 'a refusal');
+    const chunked = await exchange(
+      rig,
+      `POST /chunked HTTP/1.1\r\nHost: server\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n${'x'.repeat(64)}\r\n1\r\nx\r\n0\r\n\r\n`,
+      'a refusal',
+    );
+    return { fits, declared, chunked };
+  },
+  check(t, { fits, declared, chunked }, probe) {
+    t.is(parseResponses(fits.received).responses[0]?.body.toString(), 'x'.repeat(64));
+    const refusal = (why: string): string =>
+      `${head('413 Content Too Large')}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${why.length + 49}\r\nConnection: close\r\n\r\n` +
+      `413 Content Too Large: ${why} (HIO_ERR_BODY_TOO_LARGE)\n`;
+    t.is(declared.received.toString('latin1'), refusal('declared body too large'));
+    t.true(declared.ended);
+    t.is(chunked.received.toString('latin1'), refusal('chunked body too large'));
+    t.true(chunked.ended);
+    t.is(probe.calls, 1, 'only the body that fits reaches the handler');
+  },
+});
+
+// ---------------------------------------------------------------- failures
+
+fetchCase('answers a throw or a rejection with 500 and closes; abort() and HttpAbort answer their own status and keep the connection', {
+  app: () => ({
+    probe: null,
+    fetch: (request) => {
+      switch (pathOf(request)) {
+        case '/throw':
+          throw new Error('thrown');
+        case '/reject':
+          return Promise.reject(new Error('rejected'));
+        case '/abort':
+          return abort(403, 'no entry');
+        case '/abort-later':
+          return Promise.reject(new HttpAbort(429, 'slow down', { 'Retry-After': '7' }));
+        default:
+          return light('fine');
+      }
+    },
+  }),
+  async exchange(rig) {
+    const thrown = await exchange(rig, get('/throw') + get('/after'), 'a 500 and a close');
+    const rejected = await exchange(rig, get('/reject') + get('/after'), 'a 500 and a close');
+    const aborted = await exchange(rig, get('/abort') + get('/abort-later') + get('/after'), 'three answers', answered(3));
+    return { thrown, rejected, aborted, faults: rig.server.faults };
+  },
+  check(t, { thrown, rejected, aborted, faults }) {
+    t.is(thrown.received.toString('latin1'), FAULT_500, 'the pipelined request after the fault is not answered');
+    t.true(thrown.ended);
+    t.is(rejected.received.toString('latin1'), FAULT_500);
+    t.true(rejected.ended);
+    const [forbidden, tooMany, after] = parseResponses(aborted.received).responses;
+    t.is(forbidden?.status, 403);
+    t.is(forbidden?.body.toString(), 'no entry\n');
+    t.is(tooMany?.status, 429);
+    t.is(tooMany?.headers.get('retry-after'), '7');
+    t.is(tooMany?.body.toString(), 'slow down\n');
+    t.is(after?.body.toString(), 'fine');
+    t.false(aborted.gone);
+    t.is(faults, 2, 'an abort is an answer, not a fault');
+  },
+});
+
+fetchCase("answers a fault with onError's response, and 500 when onError fails too", {
+  options: {
+    onError: (error) => {
+      if ((error as Error).message === 'twice') throw new Error('onError failed');
+      return light(`handled: ${(error as Error).message}`, { status: 418 });
+    },
+  },
+  app: () => ({
+    probe: null,
+    fetch: (request) => Promise.reject(new Error(pathOf(request) === '/twice' ? 'twice' : 'once')),
+  }),
+  async exchange(rig) {
+    const handled = await exchange(rig, get('/once') + get('/again'), 'two answers', answered(2));
+    const failed = await exchange(rig, get('/twice'), 'a 500 and a close');
+    return { handled, failed, faults: rig.server.faults };
+  },
+  check(t, { handled, failed, faults }) {
+    const teapot = `${head("418 I'm a teapot")}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 13\r\n\r\nhandled: once`;
+    t.is(handled.received.toString('latin1'), teapot + teapot);
+    t.false(handled.gone);
+    t.is(failed.received.toString('latin1'), FAULT_500);
+    t.is(faults, 1);
+  },
+});
+
+fetchCase('resets the connection when the body stream fails after the first byte: the client holds a truncated answer', {
+  app: () => {
+    const probe = { fail: null as ((error: Error) => void) | null };
+    const fetch: FetchHandler = () => {
+      let pulls = 0;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            pulls += 1;
+            if (pulls === 1) return controller.enqueue(bytes('partial'));
+            // The second part never comes: the stream fails when the test says so.
+            return new Promise<void>((resolve) => {
+              probe.fail = (error) => {
+                controller.error(error);
+                resolve();
+              };
+            });
+          },
+        }),
+      );
+    };
+    return { fetch, probe };
+  },
+  async exchange(rig, probe) {
+    const peer = await exchange(rig, get('/'), 'the first part', (peer) => peer.received.includes('partial') || peer.gone);
+    await rig.until(() => probe.fail !== null, 'the second pull');
+    probe.fail!(new Error('disk gone'));
+    await rig.until(() => peer.gone, 'the reset');
+    return { peer, faults: rig.server.faults, stewards: rig.server.stewards.size };
+  },
+  check(t, { peer, faults, stewards }) {
+    t.is(peer.received.toString('latin1'), `${head()}Transfer-Encoding: chunked\r\n\r\n7\r\npartial\r\n`);
+    t.is(peer.errorCode, 'ECONNRESET');
+    const parsed = parseResponses(peer.received, [], true);
+    t.is(parsed.responses.length, 0);
+    t.is(parsed.error, 'HIO_ERR_PREMATURE_CLOSE');
+    t.is(faults, 1);
+    t.is(stewards, 0);
+  },
+});
+
+fetchCase('resets the connection when a stream breaks the Content-Length the handler gave', {
+  app: () => ({
+    probe: null,
+    fetch: (request) => new Response(partsStream([bytes('one,'), bytes('two')]), { headers: { 'Content-Length': pathOf(request) === '/short' ? '10' : '2' } }),
+  }),
+  async exchange(rig) {
+    const short = await exchange(rig, get('/short'), 'a reset');
+    const long = await exchange(rig, get('/long'), 'a reset');
+    return { short, long, faults: rig.server.faults };
+  },
+  check(t, { short, long, faults }) {
+    const announced = (length: number): string => `HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n\r\n`;
+    t.is(short.received.toString('latin1'), `${announced(10)}one,two`);
+    t.is(short.errorCode, 'ECONNRESET');
+    // Nothing past the announced length goes out, not even the part that would have fitted.
+    t.true(long.received.toString('latin1').startsWith(announced(2)));
+    t.true(long.received.length <= announced(2).length + 2);
+    t.is(long.errorCode, 'ECONNRESET');
+    t.is(faults, 2);
+  },
+});
+
+// ---------------------------------------------------------------- header fields
+
+/** Responses whose fields would inject a line if written as given. */
+const INJECTIONS: Record<string, () => Response> = {
+  '/value-crlf': () => light('x', { headers: { 'X-Note': 'a\r\nInjected: yes' } }),
+  '/value-lf': () => light('x', { headers: { 'X-Note': 'a\nInjected: yes' } }),
+  '/value-nul': () => light('x', { headers: { 'X-Note': 'a\0Injected: yes' } }),
+  '/name': () => light('x', { headers: { 'Injected: yes\r\nX-Note': 'a' } }),
+  '/reason': () => light('x', { statusText: 'OK\r\nInjected: yes' }),
+  '/standard': () => new Response('x', { headers: { 'X-Note': 'a\r\nInjected: yes' } }),
+};
+
+fetchCase('refuses a response field or reason holding CR, LF or NUL with a 500, never writing it; a bad trailer resets after the body', {
+  app: () => ({
+    probe: null,
+    fetch: (request) => {
+      const path = pathOf(request);
+      if (path === '/trailer') return light('body', { trailers: { 'X-Sum': 'a\r\nInjected: yes' } });
+      return INJECTIONS[path]!();
+    },
+  }),
+  async exchange(rig) {
+    const refused = new Map<string, Peer>();
+    for (const path of Object.keys(INJECTIONS)) refused.set(path, await exchange(rig, get(path), `${path} refused`));
+    const trailer = await exchange(rig, get('/trailer'), 'a reset');
+    return { refused, trailer, faults: rig.server.faults };
+  },
+  check(t, { refused, trailer, faults }) {
+    for (const [path, peer] of refused) t.is(peer.received.toString('latin1'), FAULT_500, path);
+    t.is(
+      trailer.received.toString('latin1'),
+      `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n`,
+    );
+    t.is(trailer.errorCode, 'ECONNRESET');
+    t.is(faults, refused.size + 1);
   },
 });

@@ -122,7 +122,7 @@ async function stepUntil(
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Bytes the kernel may buffer for one loopback connection: its largest send and receive buffers, plus Node's readable buffer. */
+/** Bytes the kernel may buffer for one loopback connection (its largest send and receive buffers), plus the client's inbox and Node's readable buffer. */
 function kernelSlack(): number {
   const largest = (file: string, fallback: number): number => {
     try {
@@ -131,7 +131,7 @@ function kernelSlack(): number {
       return fallback;
     }
   };
-  return largest('/proc/sys/net/ipv4/tcp_rmem', 32 * 1024 * 1024) + largest('/proc/sys/net/ipv4/tcp_wmem', 32 * 1024 * 1024) + 64 * 1024;
+  return largest('/proc/sys/net/ipv4/tcp_rmem', 32 * 1024 * 1024) + largest('/proc/sys/net/ipv4/tcp_wmem', 32 * 1024 * 1024) + SOCKET_INBOX_BYTES + 64 * 1024;
 }
 
 /** Wall-clock bound on one `until` on sockets, milliseconds. */
@@ -173,21 +173,35 @@ async function socketRig(fetch: FetchHandler, options: RigServerOptions): Promis
   };
 }
 
-/** A raw node:net client, paused, read by hand so a test decides how fast it reads. */
+/** Bytes a socket client takes from the kernel ahead of its reader before it stops reading (as a paused socket would). */
+const SOCKET_INBOX_BYTES = 64 * 1024;
+
+/**
+ * A raw node:net client whose reader a test paces. The socket flows into an
+ * inbox, pausing while the inbox holds SOCKET_INBOX_BYTES, so a slow reader
+ * is slow on the wire too; every byte is taken before the end or a failure
+ * is reported (a reset never hides bytes that arrived before it).
+ */
 class SocketPeer implements Peer {
   readonly socket: Socket;
   readLimit = Infinity;
   readonly #bytes = new Received();
+  readonly #inbox: Buffer[] = [];
+  #inboxBytes = 0;
   #eof = false;
   #closed = false;
-  errorCode: string | null = null;
+  #error: string | null = null;
 
   constructor(socket: Socket) {
     this.socket = socket;
-    socket.pause();
+    socket.on('data', (chunk: Buffer) => {
+      this.#inbox.push(chunk);
+      this.#inboxBytes += chunk.length;
+      if (this.#inboxBytes >= SOCKET_INBOX_BYTES) socket.pause();
+    });
     socket.on('end', () => (this.#eof = true));
     socket.on('close', () => (this.#closed = true));
-    socket.on('error', (error: NodeJS.ErrnoException) => (this.errorCode ??= error.code ?? error.message));
+    socket.on('error', (error: NodeJS.ErrnoException) => (this.#error ??= error.code ?? error.message));
   }
 
   write(bytes: string | Uint8Array): void {
@@ -209,23 +223,27 @@ class SocketPeer implements Peer {
     return this.#bytes.tail(length);
   }
   get ended(): boolean {
-    return this.#eof;
+    return this.#eof && this.#inboxBytes === 0;
+  }
+  get errorCode(): string | null {
+    return this.#inboxBytes === 0 ? this.#error : null;
   }
   get gone(): boolean {
-    return this.#eof || this.#closed || this.errorCode !== null;
+    return this.#inboxBytes === 0 && (this.#eof || this.#closed || this.#error !== null);
   }
 
   pump(): void {
-    const socket = this.socket;
     let budget = this.readLimit;
-    while (budget > 0 && socket.readableLength > 0) {
-      const chunk = socket.read(Math.min(budget, socket.readableLength)) as Buffer | null;
-      if (chunk === null) break;
-      this.#bytes.push(chunk);
-      budget -= chunk.length;
+    while (budget > 0 && this.#inbox.length > 0) {
+      const chunk = this.#inbox[0]!;
+      const take = Math.min(budget, chunk.length);
+      if (take === chunk.length) this.#inbox.shift();
+      else this.#inbox[0] = chunk.subarray(take);
+      this.#bytes.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.#inboxBytes -= take;
+      budget -= take;
     }
-    // With nothing buffered, ask the socket to read (and to notice its end).
-    if (budget > 0 && socket.readableLength === 0 && !socket.destroyed) socket.read(0);
+    if (this.#inboxBytes < SOCKET_INBOX_BYTES && this.socket.isPaused() && !this.socket.destroyed) this.socket.resume();
   }
 }
 
