@@ -452,7 +452,7 @@ fetchCase('sends the trailers of a light Response after a chunked body, given at
 
 // ---------------------------------------------------------------- 100-continue
 
-fetchCase('sends 100 Continue to a client that waits for it, then answers the body it sends', {
+fetchCase('starts the handler at the head, sends 100 Continue once it reads the body, then answers the body the client sends', {
   app: () => {
     const probe = { calls: 0 };
     const fetch: FetchHandler = async (request) => {
@@ -475,11 +475,34 @@ fetchCase('sends 100 Continue to a client that waits for it, then answers the bo
     return { peer, beforeBody };
   },
   check(t, { peer, beforeBody }) {
-    t.deepEqual(beforeBody, { wire: 'HTTP/1.1 100 Continue\r\n\r\n', calls: 0 });
+    // The handler runs from the head on; its read is what asks the client for the body.
+    t.deepEqual(beforeBody, { wire: 'HTTP/1.1 100 Continue\r\n\r\n', calls: 1 });
     t.is(
       peer.received.toString('latin1'),
       `HTTP/1.1 100 Continue\r\n\r\n${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 15\r\n\r\ngot hello world`,
     );
+    t.false(peer.gone);
+  },
+});
+
+// ---------------------------------------------------------------- streamed request bodies
+
+fetchCase('streams a request body into the handler and its echo back while the upload is still under way', {
+  app: () => ({ probe: null, fetch: (request) => new Response(request.body) }),
+  async exchange(rig) {
+    const peer = rig.connect();
+    peer.write('POST /echo HTTP/1.1\r\nHost: server\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst,\r\n');
+    await rig.until(() => peer.received.includes('first,') || peer.gone, 'the first piece echoed');
+    const midway = peer.received.toString('latin1');
+    peer.write('6\r\nsecond\r\n0\r\n\r\n');
+    await rig.until(() => answered(1)(peer), 'the whole echo');
+    return { peer, midway };
+  },
+  check(t, { peer, midway }) {
+    t.true(midway.startsWith('HTTP/1.1 200 OK\r\n'), 'the answer began before the upload ended');
+    t.false(midway.includes('second'));
+    const { responses } = parseResponses(peer.received, []);
+    t.is(responses[0]!.body.toString(), 'first,second');
     t.false(peer.gone);
   },
 });
