@@ -38,6 +38,7 @@ export const errorCodes = {
   HIO_ERR_APP: 'the application failed while answering a request',
   HIO_ERR_CLIENT_GONE: 'the client went away before the response completed',
   HIO_ERR_BODY_DISCARDED: 'the request body was read after its response completed or its reader cancelled it',
+  HIO_ERR_FILE: 'a file could not be read (permissions, or an input/output failure)',
   HIO_ERR_INVALID_EVENT: 'an event for an event stream has a field its line cannot carry',
 } as const;
 
