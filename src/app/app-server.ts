@@ -15,6 +15,8 @@ import { TlsServant } from '../net/net-servant.js';
 import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 import { BareServer, type BareServerOptions, type FaultHandler } from '../http/bare-server.js';
 import type { Request as HttpRequest } from '../http/request.js';
+import type { Responder } from '../http/responder.js';
+import type { StewardHost } from '../http/steward-host.js';
 import { FetchResponder, type FetchErrorHandler, type FetchHandler, type FetchInfo } from './fetch-responder.js';
 
 /** Options of an {@link AppServer}: a BareServer's, with the application instead of a steward. */
@@ -58,15 +60,35 @@ export class AppServer extends BareServer {
 }
 
 /**
+ * A responder answering `request` with the fetch handler `fetch`, for a
+ * Steward that hands some requests to a fetch application (a StaticSink's,
+ * say): what an AppServer does for every request. Without a Host, the
+ * request's URL names "localhost".
+ */
+export function fetchResponder(
+  host: StewardHost,
+  connection: Remoter,
+  request: HttpRequest,
+  fetch: FetchHandler,
+  onError: FetchErrorHandler | null = null,
+): Responder {
+  return new FetchResponder({ fetch, onError, origin: localOrigin, info: new ConnectionInfo(host, connection, request) }, request);
+}
+
+function localOrigin(request: HttpRequest): string {
+  return `http://${request.headers.get('host') ?? 'localhost'}`;
+}
+
+/**
  * One request's information for the application: the connection's address
  * (read only if asked for) and the server's tyme, timers and fault handler.
  */
 class ConnectionInfo implements FetchInfo {
-  readonly #server: BareServer;
+  readonly #server: StewardHost;
   readonly #connection: Remoter;
   readonly #request: HttpRequest;
 
-  constructor(server: BareServer, connection: Remoter, request: HttpRequest) {
+  constructor(server: StewardHost, connection: Remoter, request: HttpRequest) {
     this.#server = server;
     this.#connection = connection;
     this.#request = request;
@@ -94,7 +116,7 @@ class ConnectionInfo implements FetchInfo {
 }
 
 /** A promise settled by a server timer, or by the signal's abort first (the timer then cancelled, the listener removed either way). */
-function sleepOn(server: BareServer, seconds: number, signal: AbortSignal | undefined): Promise<void> {
+function sleepOn(server: StewardHost, seconds: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal === undefined) {
       server.after(seconds, resolve);

@@ -64,6 +64,8 @@ export interface StewardHost {
   readonly tymth: Tymth | null;
   /** The Date header value for responses sent now. */
   date(): string;
+  /** Runs `callback` once, `seconds` of the server's tyme from now, in a pass; returns what cancels it. */
+  after(seconds: number, callback: () => void): () => void;
   /** Records a fault the steward contained (with the request it was answering, if any). */
   fault(error: unknown, request: Request | null): void;
   /** Publishes a completed request to whoever listens. */
