@@ -4,8 +4,8 @@
  * libuv thread pool), never a synchronous call. Each operation's completion
  * is a promise the server's next pass consumes.
  *
- * What a failure means: a path that names nothing (ENOENT, or ENOTDIR when a
- * component is a file) resolves to null; a permission failure (EACCES,
+ * What a failure means: a path that names nothing (ENOENT, ENOTDIR when a
+ * component is a file, ENAMETOOLONG) resolves to null; a permission failure (EACCES,
  * EPERM) rejects with FileError "denied"; anything else (ELOOP, EIO, EMFILE,
  * an invalid path…) with FileError "io". The message names the operation and
  * the system code, never the path; the Node error rides along as `cause`
@@ -16,8 +16,13 @@ import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises
 import { join } from 'node:path';
 import { checkReadRange, FileError, type DirEntry, type FileKind, type FileReader, type FileSource, type FileStat } from './file-source.js';
 
-/** System codes that mean "nothing is there". */
-const ABSENT = new Set(['ENOENT', 'ENOTDIR']);
+/**
+ * System codes that mean "nothing is there": no entry, a component that is
+ * not a directory, a name too long for any file to have it (so a client
+ * asking for one gets a 404, not a 500), and a directory where a file was
+ * to be opened (Windows reports that as EISDIR).
+ */
+const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'EISDIR']);
 /** System codes that mean "not allowed". */
 const DENIED = new Set(['EACCES', 'EPERM']);
 

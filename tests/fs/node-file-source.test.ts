@@ -84,6 +84,8 @@ test('fileErrorFrom maps absence to null, permissions to "denied" and the rest t
   const system = (code: string): Error => Object.assign(new Error(`${code}: failed, open '/secret/path'`), { code });
   t.is(fileErrorFrom('stat', system('ENOENT')), null);
   t.is(fileErrorFrom('stat', system('ENOTDIR')), null);
+  t.is(fileErrorFrom('stat', system('ENAMETOOLONG')), null);
+  t.is(fileErrorFrom('open', system('EISDIR')), null);
   for (const [code, reason] of [
     ['EACCES', 'denied'],
     ['EPERM', 'denied'],
@@ -116,9 +118,11 @@ test('NodeFileSource#open gives null for a FIFO without waiting for a writer, an
   );
 });
 
-test('NodeFileSource reports a path with a NUL byte as FileError "io", and a file that shrank reads short', async (t) => {
+test('NodeFileSource reports a path with a NUL byte as FileError "io", a name too long as nothing there, and a file that shrank reads short', async (t) => {
   const { source, root } = await makeTree();
   t.is((await t.throwsAsync(source.stat(`${root}/a\0b`), { instanceOf: FileError }))?.reason, 'io');
+  t.is(await source.stat(join(root, 'a'.repeat(300))), null, 'a name longer than any file may have names nothing');
+  t.is(await source.open(join(root, 'a'.repeat(300))), null);
   const reader = await source.open(join(root, 'docs', 'b.txt'));
   await writeFile(join(root, 'docs', 'b.txt'), 'brav'); // truncates the same file in place
   t.is(new TextDecoder().decode(await reader?.read(0, 11)), 'brav');
