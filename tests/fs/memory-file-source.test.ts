@@ -4,6 +4,7 @@ import { Prng } from '../../src/core/prng.js';
 import { FileError } from '../../src/fs/file-source.js';
 import { MemoryFileSource, type MemoryFileSourceOptions, type MemoryTree } from '../../src/fs/memory-file-source.js';
 import { FIXTURE, fileSourceConformance } from './file-source.conformance.js';
+import { httpWorld } from '../helpers/http-client.js';
 
 /** The conformance fixture as a memory tree under /srv/site. */
 function fixtureTree(): MemoryTree {
@@ -287,4 +288,21 @@ test('MemoryFileSource treats a link chain over 40 as a loop, and resolves one o
   const source = new MemoryFileSource(tree);
   t.is(await source.realpath('/l39'), '/target');
   t.is((await t.throwsAsync(source.stat('/l40'), { instanceOf: FileError }))?.reason, 'io');
+});
+
+test('MemoryFileSource on a server’s virtual tyme: an operation completes in the first pass after its latency', async (t) => {
+  const world = httpWorld();
+  const start = world.doist.tyme;
+  const source = new MemoryFileSource(
+    { '/site/a.txt': 'alpha' },
+    { latency: 0.5, jitter: 0.25, random: new Prng(3), delay: (seconds) => new Promise((resolve) => world.server.after(seconds, resolve)) },
+  );
+  let settledAt = -1;
+  const stat = source.stat('/site/a.txt').then((value) => {
+    settledAt = world.doist.tyme - start;
+    return value;
+  });
+  t.true(await world.settle(2, () => settledAt >= 0));
+  t.like(await stat, { kind: 'file', size: 5 });
+  t.true(settledAt >= 0.5 && settledAt < 0.75 + 0.0625, `settled at ${settledAt}`);
 });
