@@ -472,6 +472,28 @@ for (const kind of KINDS) {
     t.true(await world.settle(1, () => source.held === 0));
   });
 
+  test(`${kind}: a read failing while the body is compressed resets the connection and closes the file`, async (t) => {
+    const page = '<p>compress me</p>\n'.repeat(20_000);
+    const source = new MapFileSource().set('/page.html', page);
+    source.failRead = { path: '/page.html', position: 200_000 };
+    const world = fileWorld(kind, source, { compress: true, chunkSize: 16 * 1024 });
+    const { client } = world.client([], false);
+    client.tx(Buffer.from('GET /page.html HTTP/1.1\r\nHost: server\r\nAccept-Encoding: gzip\r\n\r\n'));
+    t.true(await world.settle(600, () => (client.rxQueue.take(client.rxQueue.length), client.cutoff)));
+    t.is(client.error?.code, 'ECONNRESET');
+    t.true(await world.settle(1, () => source.held === 0));
+  });
+
+  test(`${kind}: a source failing with something other than a FileError answers 500 and is counted as a fault`, async (t) => {
+    const source = site();
+    const failure = new TypeError('source bug');
+    source.open = () => Promise.reject(failure);
+    const world = fileWorld(kind, source);
+    const answer = await ask(world, '/a.txt');
+    t.is(answer.status, 500);
+    t.is(world.server.faults, 1);
+  });
+
   test(`${kind}: a file that shrinks after it was opened resets the connection; one that grows sends the opened size`, async (t) => {
     const source = new MapFileSource().set('/shrinks.bin', Buffer.alloc(100_000, 3)).set('/grows.bin', Buffer.alloc(1000, 4));
     source.onOpen = (path) => {
