@@ -376,18 +376,15 @@ function fileAnswer(
   return { status, headers, length, body, text: null };
 }
 
-/** Multipart bodies answered so far: part of what makes each boundary its own. */
-let boundaries = 0;
-
 /**
  * The segments of a multipart/byteranges body (RFC 9110 §14.6) and its
- * length. The boundary is derived, not random: a digest of the entity tag,
- * the ranges and a counter, which no part of a file names by chance.
+ * length. The boundary is derived, never random: a digest of the entity tag
+ * and the ranges, which no file holds by chance. The same request of the
+ * same file gets the same boundary, so a simulation replays byte for byte.
  */
 function multipart(ranges: readonly ByteRange[], type: string, size: number, etag: string): { boundary: string; segments: Segment[]; length: number } {
-  boundaries += 1;
   const spec = ranges.map((range) => `${range.start}-${range.end}`).join(',');
-  const boundary = `hio-${createHash('sha256').update(`${etag} ${spec} ${boundaries}`).digest('hex').slice(0, 32)}`;
+  const boundary = `hio-${createHash('sha256').update(`${etag} ${spec}`).digest('hex').slice(0, 32)}`;
   const segments: Segment[] = [];
   let length = 0;
   ranges.forEach((range, index) => {
