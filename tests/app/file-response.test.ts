@@ -424,13 +424,15 @@ for (const kind of KINDS) {
     const { client, reader } = world.client([], false);
     client.tx(Buffer.from('GET /big.bin HTTP/1.1\r\nHost: server\r\n\r\n'));
     let held = 0;
-    let mostRead = 0;
+    let taken = 0;
+    let ahead = 0;
     // 64 KiB a recur (16 recurs a second): a few hundred recurs for the whole.
     const finished = await world.settle(600, () => {
       const take = Math.min(64 * 1024, client.rxQueue.length);
       if (take > 0) reader.push(client.rxQueue.take(take));
+      taken += take;
       for (const connection of world.server.stewards.keys()) held = Math.max(held, connection.txPending);
-      mostRead = Math.max(mostRead, source.reads);
+      ahead = Math.max(ahead, source.bytesRead - taken);
       return reader.responses.length === 1;
     });
     t.true(finished);
@@ -440,6 +442,10 @@ for (const kind of KINDS) {
     // The head and a chunk may pass the mark once; nothing is read ahead of the connection.
     t.true(held <= highWater + chunkSize + 512, `the server held ${held} bytes`);
     t.is(source.reads, size / chunkSize, 'each byte read once, a chunk at a time');
+    // Read but not taken by the client: what the server holds, the network's window (in flight and unread), and a chunk on its way.
+    const aheadBound = highWater + 2 * chunkSize + world.net.window + 512;
+    t.true(ahead <= aheadBound, `${ahead} bytes read ahead of the client (bound ${aheadBound})`);
+    t.true(world.net.window * 4 < size, 'the file is larger than everything that may hold it');
     t.true(await world.settle(1, () => source.held === 0));
   });
 

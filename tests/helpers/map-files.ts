@@ -22,8 +22,9 @@ export class MapFileSource implements FileSource {
   /** Readers opened, and closed, so far (a close counts once). */
   opened = 0;
   closed = 0;
-  /** Reads asked so far. */
+  /** Reads asked so far, and the bytes they gave. */
   reads = 0;
+  bytesRead = 0;
   /** Stats asked so far. */
   stats = 0;
   /** Paths whose stat and open fail with this reason. */
@@ -73,8 +74,9 @@ export class MapFileSource implements FileSource {
         if (fault !== null && fault.path === path && position <= fault.position && fault.position < position + length) {
           return Promise.reject(new FileError('io', 'read failed'));
         }
-        const bytes = this.#files.get(path)?.bytes ?? new Uint8Array(0);
-        return Promise.resolve(Uint8Array.from(bytes.subarray(position, position + length)));
+        const bytes = Uint8Array.from((this.#files.get(path)?.bytes ?? new Uint8Array(0)).subarray(position, position + length));
+        this.bytesRead += bytes.length;
+        return Promise.resolve(bytes);
       },
       close: () => {
         if (!closed) {
