@@ -25,7 +25,7 @@
  */
 import escapeHtml from 'escape-html';
 import { HioError } from '../core/errors.js';
-import type { FileSource } from '../fs/file-source.js';
+import { FileError, type FileSource } from '../fs/file-source.js';
 import { NodeFileSource } from '../fs/node-file-source.js';
 import type { Remoter } from '../net/connection.js';
 import type { Request as HttpRequest } from '../http/request.js';
@@ -141,6 +141,16 @@ export class StaticSink {
    * other than GET and HEAD, a path outside the prefix, nothing there).
    */
   async serve(request: Request): Promise<Response | null> {
+    try {
+      return await this.#serve(request);
+    } catch (error) {
+      // A file the server may not read is forbidden; any other failure is the server's (500, reported once).
+      if (error instanceof FileError && error.reason === 'denied') return this.#refuse(403);
+      throw error;
+    }
+  }
+
+  async #serve(request: Request): Promise<Response | null> {
     const method = request.method;
     if (method !== 'GET' && method !== 'HEAD') {
       if (method === 'OPTIONS' && this.#cors && this.#within(rawPathname(request.url))) return this.#preflight();
