@@ -23,6 +23,7 @@
  * resolves null, the handler answers its fallback, the middleware calls
  * `next()`.
  */
+import { resolve } from 'node:path';
 import escapeHtml from 'escape-html';
 import { HioError } from '../core/errors.js';
 import { FileError, type FileSource } from '../fs/file-source.js';
@@ -31,6 +32,7 @@ import type { Remoter } from '../net/connection.js';
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { StewardHost } from '../http/steward-host.js';
+import { reasonPhrase } from '../http/status.js';
 import { fetchResponder } from './app-server.js';
 import type { FetchHandler } from './fetch-responder.js';
 import { sendFile, type SendFileOptions } from './file-response.js';
@@ -85,7 +87,7 @@ const KNOWN = new Set([
 
 /** Serves the files under one root directory at a URL prefix. */
 export class StaticSink {
-  /** The directory served, as given. */
+  /** The directory served, made absolute. */
   readonly root: string;
   /** The URL prefix, always ending in "/". */
   readonly prefix: string;
@@ -121,7 +123,8 @@ export class StaticSink {
     for (const name of index === false ? [] : (index ?? [])) {
       if (name === '' || name.includes('/') || name.startsWith('.')) throw new HioError('HIO_ERR_INVALID_OPTION', 'StaticSink: an index is a file name');
     }
-    this.root = root;
+    // Resolved once: a relative root means the working directory's, as the CLI takes it.
+    this.root = resolve(root);
     this.prefix = prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.#source = source ?? new NodeFileSource();
     this.#index = index === false ? [] : (index ?? ['index.html']);
@@ -171,7 +174,8 @@ export class StaticSink {
     if (stat?.kind === 'directory') {
       if (!directory) return this.#redirect(segments);
       for (const name of this.#index) {
-        const index = `${target}/${name}`;
+        const index = joinUnder(this.root, [...segments, name]);
+        if (index === null) continue;
         if ((await this.#source.stat(index))?.kind === 'file') return this.#file(request, index);
       }
       if (this.#listing && (await this.#contained(target))) return this.#list(request, target, segments);
@@ -229,8 +233,8 @@ export class StaticSink {
     return new Response(`Moved to ${location}\n`, { status: 301, headers: this.#headers({ location, 'content-type': 'text/plain; charset=utf-8' }) });
   }
 
-  #refuse(status: 400 | 403): Response {
-    const text = status === 400 ? '400 Bad Request\n' : '403 Forbidden\n';
+  #refuse(status: 400 | 403 | 414): Response {
+    const text = `${status} ${reasonPhrase(status)}\n`;
     return new Response(text, { status, headers: this.#headers({ 'content-type': 'text/plain; charset=utf-8' }) });
   }
 

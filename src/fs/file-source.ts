@@ -67,3 +67,13 @@ export class FileError extends HioError {
     this.reason = reason;
   }
 }
+
+/**
+ * Throws HIO_ERR_INVALID_OPTION unless a read's position and length are
+ * integers ≥ 0: a bad range is the caller's mistake, not a file's failure.
+ */
+export function checkReadRange(owner: string, position: number, length: number): void {
+  if (!Number.isSafeInteger(position) || position < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new HioError('HIO_ERR_INVALID_OPTION', `${owner}: read needs integer position and length >= 0, got ${String(position)}, ${String(length)}`);
+  }
+}
