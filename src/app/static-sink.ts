@@ -35,11 +35,11 @@ import type { StewardHost } from '../http/steward-host.js';
 import { reasonPhrase } from '../http/status.js';
 import { fetchResponder } from './app-server.js';
 import type { FetchHandler } from './fetch-responder.js';
-import { sendFile, type SendFileOptions } from './file-response.js';
+import { sendFile, type FileResponseOptions } from './file-response.js';
 import { directoryRedirect, isUnder, joinUnder, staticPath } from './static-path.js';
 
 /** Options of a {@link StaticSink}. */
-export interface StaticSinkOptions extends Omit<SendFileOptions, 'source' | 'contentType' | 'attachment'> {
+export interface StaticSinkOptions extends Omit<FileResponseOptions, 'source' | 'contentType' | 'attachment'> {
   /** The directory served (absolute, or relative to the working directory for the node:fs source). */
   readonly root: string;
   /** The URL prefix the root is served at (default "/"). */
@@ -99,7 +99,7 @@ export class StaticSink {
   readonly #dotfiles: 'ignore' | 'allow' | 'deny';
   readonly #followSymlinks: boolean;
   readonly #cors: boolean;
-  readonly #send: SendFileOptions;
+  readonly #send: FileResponseOptions;
   /** The root with its symlinks resolved, found once. */
   #realRoot: Promise<string | null> | null = null;
 
