@@ -4,6 +4,7 @@
  * The `hio` command (the package's bin).
  *
  *   hio [echo]        serve the echo service (each request back as JSON)
+ *   hio serve [DIR]   serve the files of a directory
  *   hio conformance   serve the routes the HTTP/1.1 conformance corpus expects
  *   hio bench         serve "Hello, World!" on GET / for side-by-side benchmarks
  *   hio demo          show the scheduler: a few doers at different tocks

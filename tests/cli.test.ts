@@ -9,7 +9,10 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, type ServeSettings } from '../src/cli/command-line.js';
@@ -268,6 +271,7 @@ test('parseCommandLine serves echo on 127.0.0.1:8080 with the defaults when give
     drainTymeout: HTTP_DEFAULTS.drainTymeout,
     limits: {},
     lenient: {},
+    files: null,
   });
   t.is(serveSettings(['bench']).keepAliveTymeout, 60);
 });
@@ -303,6 +307,7 @@ test('parseCommandLine maps each flag to its server option', (t) => {
     drainTymeout: 0,
     limits: { maxBodyBytes: 10, maxHeaderBytes: 2048 },
     lenient: { bareLf: true, obsFold: true, fragment: true },
+    files: null,
   });
   t.not(settings.limits.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes);
 });
@@ -562,4 +567,103 @@ test('hio exits 1 and says so when the drain timeout cuts an upload off', async 
   t.is(exit.code, 1, exit.stderr);
   t.regex(exit.stderr, /^hio: drain timeout \(1 s\) passed: 1 connection cut; raise --drain-timeout to let them finish$/m);
   await client.closedByServer(PROMPT_MS);
+});
+
+// ---------------------------------------------------------------- hio serve DIR
+
+test('parseCommandLine reads serve DIR and its file flags; the flags apply to serve only; bench serves $STATIC_DIR', (t) => {
+  t.deepEqual(serveSettings(['serve']).files, { dir: '.', prefix: '/', spa: false, listing: false, cors: false, noCache: false, compress: false });
+  t.deepEqual(serveSettings(['serve', 'public', '--spa', '--listing', '--cors', '--no-cache', '--gzip']).files, {
+    dir: 'public',
+    prefix: '/',
+    spa: true,
+    listing: true,
+    cors: true,
+    noCache: true,
+    compress: true,
+  });
+  t.is(serveSettings(['bench']).files, null);
+  t.deepEqual(serveSettings(['bench'], { STATIC_DIR: '/data' }).files, {
+    dir: '/data',
+    prefix: '/static/',
+    spa: false,
+    listing: false,
+    cors: false,
+    noCache: false,
+    compress: false,
+  });
+  t.is(serveSettings(['echo'], { STATIC_DIR: '/data' }).files, null);
+  for (const args of [['echo', '--spa'], ['bench', '--gzip'], ['serve', 'a', 'b'], ['echo', 'dir']]) {
+    t.is(t.throws(() => parseCommandLine(args, {}), { instanceOf: HioError })?.code, 'HIO_ERR_INVALID_OPTION', args.join(' '));
+  }
+  const help = parseCommandLine(['serve', '--help'], {});
+  t.true(help.action === 'help' && help.text.includes('usage: hio serve [DIR] [options]') && help.text.includes('--spa'));
+});
+
+/** A directory of files to serve, removed after the test. */
+async function siteDir(t: ExecutionContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hio-site-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'index.html'), '<h1>home</h1>\n');
+  await mkdir(join(dir, 'docs'));
+  await writeFile(join(dir, 'docs', 'a.txt'), 'alpha\n');
+  await writeFile(join(dir, '.secret'), 'hidden\n');
+  return dir;
+}
+
+test('hio serve DIR serves its files, index.html for /, redirects a directory to its slash, refuses traversal and dotfiles', async (t) => {
+  const dir = await siteDir(t);
+  const server = await hio(t, ['serve', dir, '--port', '0', '--listing']);
+  const port = await server.port();
+  t.regex(server.stdout, /^hio files of .+ listening on http:\/\/127\.0\.0\.1:\d+\/\n$/);
+  const client = new Client(port, ['GET', 'GET', 'GET', 'GET', 'GET', 'HEAD']);
+  t.teardown(() => client.destroy());
+  const get = (path: string, method = 'GET'): string => `${method} ${path} HTTP/1.1\r\nHost: hio\r\n\r\n`;
+  client.send(get('/') + get('/docs/a.txt') + get('/docs') + get('/docs/') + get('/.secret') + get('/docs/a.txt', 'HEAD'));
+  await client.responses(6);
+  const [home, file, redirect, listing, secret, head] = client.reader.responses;
+  t.is(home!.status, 200);
+  t.is(home!.body.toString(), '<h1>home</h1>\n');
+  t.is(header(home!, 'content-type'), 'text/html; charset=utf-8');
+  t.is(file!.body.toString(), 'alpha\n');
+  t.truthy(header(file!, 'etag'));
+  t.is(redirect!.status, 301);
+  t.is(header(redirect!, 'location'), '/docs/');
+  t.is(listing!.status, 200);
+  t.true(listing!.body.toString().includes('href="./a.txt"'));
+  t.is(secret!.status, 404);
+  t.is(head!.status, 200);
+  t.is(header(head!, 'content-length'), '6');
+  t.is(head!.body.length, 0);
+  const raw = new Client(port);
+  t.teardown(() => raw.destroy());
+  raw.send(get('/%2e%2e/%2e%2e/etc/passwd') + get('//etc/passwd'));
+  await raw.responses(2);
+  for (const response of raw.reader.responses) {
+    t.true(response.status === 400 || response.status === 404, String(response.status));
+    t.false(response.body.toString().includes('root:'));
+  }
+  server.signal('SIGTERM');
+  t.is((await server.exit()).code, 0);
+});
+
+test('hio serve refuses a directory that does not exist in one line, exit status 2', async (t) => {
+  const exit = await (await hio(t, ['serve', join(tmpdir(), 'hio-no-such-dir-4a7c'), '--port', '0'])).exit();
+  assertUsageError(t, exit, 'cannot read the directory');
+});
+
+test('hio bench serves $STATIC_DIR under /static/ beside its hello world', async (t) => {
+  const dir = await siteDir(t);
+  const server = await hio(t, ['bench', '--port', '0'], { STATIC_DIR: dir });
+  const port = await server.port();
+  const client = new Client(port);
+  t.teardown(() => client.destroy());
+  client.send('GET / HTTP/1.1\r\nHost: hio\r\n\r\nGET /static/docs/a.txt HTTP/1.1\r\nHost: hio\r\n\r\nGET /static/nothing HTTP/1.1\r\nHost: hio\r\n\r\n');
+  await client.responses(3);
+  t.is(client.reader.responses[0]!.body.toString(), 'Hello, World!');
+  t.is(client.reader.responses[1]!.body.toString(), 'alpha\n');
+  t.is(header(client.reader.responses[1]!, 'content-length'), '6');
+  t.is(client.reader.responses[2]!.status, 404);
+  server.signal('SIGTERM');
+  t.is((await server.exit()).code, 0);
 });

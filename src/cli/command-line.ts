@@ -17,7 +17,7 @@ import { HioError } from '../core/errors.js';
 import { DEFAULT_LIMITS, HTTP_DEFAULTS, LENIENCE_NAMES, STRICT, type HttpLenience, type HttpLimits } from '../http/limits.js';
 
 /** The commands that start a server. */
-export type ServeCommand = 'echo' | 'conformance' | 'bench';
+export type ServeCommand = 'echo' | 'serve' | 'conformance' | 'bench';
 
 /** Every command; `echo` when none is given. */
 export type Command = ServeCommand | 'demo';
@@ -26,13 +26,18 @@ export type Command = ServeCommand | 'demo';
 export const SERVE_COMMANDS: Readonly<Record<ServeCommand, { readonly about: string; readonly summary: string; readonly keepAliveTymeout: number }>> =
   Object.freeze({
     echo: { about: 'echo service', summary: 'serve each request back as JSON', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
+    serve: { about: 'static files', summary: 'serve the files of DIR (default: the working directory)', keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout },
     conformance: {
       about: 'conformance routes',
       summary: 'serve the routes the HTTP/1.1 conformance corpus expects',
       keepAliveTymeout: HTTP_DEFAULTS.keepAliveTymeout,
     },
     // The benchmark holds idle connections for ~15 s; keep them longer than that.
-    bench: { about: 'hello-world benchmark server', summary: 'serve "Hello, World!" on GET / for side-by-side benchmarks', keepAliveTymeout: 60 },
+    bench: {
+      about: 'hello-world benchmark server',
+      summary: 'serve "Hello, World!" on GET / for side-by-side benchmarks, and the files of $STATIC_DIR under /static/ when it is set',
+      keepAliveTymeout: 60,
+    },
   });
 
 const DEMO_SUMMARY = 'show the scheduler: a few doers at different tocks';
@@ -52,6 +57,26 @@ export interface ServeSettings {
   readonly limits: Partial<HttpLimits>;
   /** Only the tolerances turned on by --lenient. */
   readonly lenient: Partial<HttpLenience>;
+  /** The files served: DIR of `hio serve`, $STATIC_DIR of `hio bench`; null for none. */
+  readonly files: FileSettings | null;
+}
+
+/** How `hio serve` serves its directory. */
+export interface FileSettings {
+  /** The directory, as given. */
+  readonly dir: string;
+  /** The URL prefix ("/", or "/static/" for the benchmark). */
+  readonly prefix: string;
+  /** --spa: a path without an extension that names nothing answers index.html. */
+  readonly spa: boolean;
+  /** --listing: directories without an index file are listed. */
+  readonly listing: boolean;
+  /** --cors: Access-Control-Allow-Origin: * and preflights answered. */
+  readonly cors: boolean;
+  /** --no-cache: Cache-Control: no-cache (clients revalidate every time). */
+  readonly noCache: boolean;
+  /** --gzip: compress compressible files on the fly (gzip or brotli, as the client accepts). */
+  readonly compress: boolean;
 }
 
 /** What the command line asks for. */
@@ -69,8 +94,16 @@ const OPTIONS = {
   'drain-timeout': { type: 'string' },
   lenient: { type: 'string', multiple: true },
   strict: { type: 'boolean' },
+  spa: { type: 'boolean' },
+  listing: { type: 'boolean' },
+  cors: { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  gzip: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** The flags only `hio serve` takes. */
+const FILE_FLAGS = ['spa', 'listing', 'cors', 'no-cache', 'gzip'] as const;
 
 /**
  * Reads `args` (the arguments after the script, as `process.argv.slice(2)`)
@@ -85,8 +118,11 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
     throw invalid(`${parseArgsMessage(error)} (see 'hio --help')`, error);
   }
   const { values, positionals, tokens } = parsed;
-  const [name, extra] = positionals;
+  const [name, ...rest] = positionals;
   if (name !== undefined && !isCommand(name)) throw invalid(`unknown command ${quote(name)} (see 'hio --help')`);
+  // Only serve takes an argument: its directory.
+  const dir = name === 'serve' ? rest.shift() : undefined;
+  const extra = rest[0];
   if (extra !== undefined) throw invalid(`unexpected argument ${quote(extra)} (see 'hio --help')`);
   if (name === undefined && values.help === true) return { action: 'help', text: mainUsage() };
   const command: Command = name ?? 'echo';
@@ -95,6 +131,10 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
     const option = tokens.find((token) => token.kind === 'option');
     if (option !== undefined && option.kind === 'option') throw invalid(`option '${option.rawName}' does not apply to demo (see 'hio demo --help')`);
     return { action: 'demo' };
+  }
+  if (command !== 'serve') {
+    const flag = FILE_FLAGS.find((key) => values[key] === true);
+    if (flag !== undefined) throw invalid(`option '--${flag}' applies to serve only (see 'hio serve --help')`);
   }
   const limits: { -readonly [K in keyof HttpLimits]?: number } = {};
   if (values['max-body-bytes'] !== undefined) limits.maxBodyBytes = byteCount('--max-body-bytes', values['max-body-bytes']);
@@ -110,7 +150,33 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
       drainTymeout: values['drain-timeout'] === undefined ? HTTP_DEFAULTS.drainTymeout : seconds('--drain-timeout', values['drain-timeout']),
       limits,
       lenient: lenience(values.lenient ?? [], values.strict === true),
+      files: fileSettings(command, dir, values, env),
     },
+  };
+}
+
+/** The files a command serves: DIR for serve, $STATIC_DIR under /static/ for bench. */
+function fileSettings(
+  command: ServeCommand,
+  dir: string | undefined,
+  values: Partial<Record<(typeof FILE_FLAGS)[number], boolean | undefined>>,
+  env: NodeJS.ProcessEnv,
+): FileSettings | null {
+  const plain = { spa: false, listing: false, cors: false, noCache: false, compress: false };
+  if (command === 'bench') {
+    const staticDir = env['STATIC_DIR'];
+    return staticDir === undefined || staticDir === '' ? null : { dir: staticDir, prefix: '/static/', ...plain };
+  }
+  if (command !== 'serve') return null;
+  if (dir === '') throw invalid('the directory to serve must not be empty');
+  return {
+    dir: dir ?? '.',
+    prefix: '/',
+    spa: values.spa === true,
+    listing: values.listing === true,
+    cors: values.cors === true,
+    noCache: values['no-cache'] === true,
+    compress: values.gzip === true,
   };
 }
 
@@ -120,11 +186,12 @@ export function mainUsage(): string {
 
 Commands:
   echo          ${SERVE_COMMANDS.echo.summary} (the default)
+  serve [DIR]   ${SERVE_COMMANDS.serve.summary}
   conformance   ${SERVE_COMMANDS.conformance.summary}
   bench         ${SERVE_COMMANDS.bench.summary}
   demo          ${DEMO_SUMMARY}
 
-Server options (echo, conformance, bench):
+Server options (every command but demo):
 ${serverOptions(SERVE_COMMANDS.echo.keepAliveTymeout)}
 ${SHUTDOWN}
 Run 'hio <command> --help' for the usage of one command.
@@ -137,7 +204,27 @@ export function commandUsage(command: Command): string {
     return `usage: hio demo\n\n${sentence(DEMO_SUMMARY)}, first in virtual tyme\n(instantly), then for one second of real tyme.\n\nOptions:\n${optionRow('-h, --help', 'print this help')}`;
   }
   const entry = SERVE_COMMANDS[command];
-  return `usage: hio ${command} [options]\n\n${sentence(entry.summary)}.\n\nOptions:\n${serverOptions(entry.keepAliveTymeout)}\n${SHUTDOWN}`;
+  const usage = command === 'serve' ? 'hio serve [DIR] [options]' : `hio ${command} [options]`;
+  const files = command === 'serve' ? `${FILES}\nFile options:\n${fileOptions()}\n` : '';
+  return `usage: ${usage}\n\n${sentence(entry.summary)}.\n${files}\nOptions:\n${serverOptions(entry.keepAliveTymeout)}\n${SHUTDOWN}`;
+}
+
+const FILES = `Index files (index.html) answer for their directory, with validators
+(ETag, Last-Modified: 304), ranges (206, 416) and precompressed .br/.gz
+siblings when the client accepts them. Paths that leave DIR, dotfiles and
+symlinks out of DIR are never served.
+`;
+
+/** The option rows only serve takes. */
+function fileOptions(): string {
+  const rows: ReadonlyArray<readonly [string, string]> = [
+    ['--spa', 'answer a path without an extension that names nothing with index.html (single-page applications)'],
+    ['--listing', 'list directories that have no index.html'],
+    ['--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights'],
+    ['--no-cache', 'send Cache-Control: no-cache (clients revalidate every time)'],
+    ['--gzip', 'compress text files on the fly (gzip or brotli, as the client accepts)'],
+  ];
+  return rows.map(([flag, text]) => optionRow(flag, text)).join('');
 }
 
 const SHUTDOWN = `On SIGTERM or SIGINT the server stops accepting connections, closes idle

@@ -1,7 +1,7 @@
 /**
  * @module
- * The server commands of `hio` (echo, conformance, bench): one BareServer
- * under a real-mode Doist, its listening line on stdout, one-line errors on
+ * The server commands of `hio` (echo, serve, conformance, bench): one
+ * BareServer (an AppServer with a StaticSink for `serve`) under a real-mode Doist, its listening line on stdout, one-line errors on
  * stderr, and a graceful shutdown.
  *
  * Three doers share the Doist: the server's, `announce` (prints the
@@ -20,18 +20,75 @@ import { formatAddress } from '../net/address.js';
 import type { Dog } from '../doing/doable.js';
 import { doify } from '../doing/doify.js';
 import { Doist } from '../doing/doist.js';
-import { BareServer, BareServerDoer, type StewardClass } from '../http/bare-server.js';
+import { stat } from 'node:fs/promises';
+import { AppServer } from '../app/app-server.js';
+import { StaticSink } from '../app/static-sink.js';
+import { BareServer, BareServerDoer, type BareServerOptions, type StewardClass } from '../http/bare-server.js';
+import type { Request } from '../http/request.js';
+import type { Responder } from '../http/responder.js';
 import { Steward } from '../http/steward.js';
 import { ConformanceSteward } from '../testing/conformance-steward.js';
 import { HelloSteward } from '../testing/hello-steward.js';
-import { SERVE_COMMANDS, type ServeCommand, type ServeSettings } from './command-line.js';
+import { SERVE_COMMANDS, type FileSettings, type ServeCommand, type ServeSettings } from './command-line.js';
 import { ExitStatus } from './exit-status.js';
 
-const STEWARDS: Readonly<Record<ServeCommand, StewardClass>> = Object.freeze({
+const STEWARDS: Readonly<Record<Exclude<ServeCommand, 'serve'>, StewardClass>> = Object.freeze({
   echo: Steward,
   conformance: ConformanceSteward,
   bench: HelloSteward,
 });
+
+/** The sink of a command's files. */
+function sinkOf(files: FileSettings): StaticSink {
+  return new StaticSink({
+    root: files.dir,
+    prefix: files.prefix,
+    spa: files.spa,
+    listing: files.listing,
+    cors: files.cors,
+    compress: files.compress,
+    precompressed: true,
+    ...(files.noCache && { headers: { 'cache-control': 'no-cache' } }),
+  });
+}
+
+/** The benchmark's steward with the files of $STATIC_DIR under /static/: hello world stays on the bare path, files go through the sink. */
+function helloWithFiles(sink: StaticSink): StewardClass {
+  return class HelloFilesSteward extends HelloSteward {
+    override respond(request: Request): Responder {
+      if (request.path.startsWith(sink.prefix)) return sink.responder(this.server, this.remoter, request);
+      return super.respond(request);
+    }
+  };
+}
+
+/** The server a command runs. */
+function serverFor(settings: ServeSettings): BareServer {
+  const options = {
+    host: settings.host,
+    port: settings.port,
+    keepAliveTymeout: settings.keepAliveTymeout,
+    headerTymeout: settings.headerTymeout,
+    limits: settings.limits,
+    lenient: settings.lenient,
+  } satisfies BareServerOptions;
+  const files = settings.files;
+  if (settings.command === 'serve') return new AppServer({ ...options, fetch: sinkOf(files!).handler() });
+  const steward = settings.command === 'bench' && files !== null ? helloWithFiles(sinkOf(files)) : STEWARDS[settings.command];
+  return new BareServer({ ...options, steward });
+}
+
+/** Whether the directory to serve is one: a one-line error otherwise. */
+async function checkDirectory(files: FileSettings | null): Promise<boolean> {
+  if (files === null) return true;
+  try {
+    if ((await stat(files.dir)).isDirectory()) return true;
+    console.error(`hio: ${JSON.stringify(files.dir)} is not a directory`);
+  } catch {
+    console.error(`hio: cannot read the directory ${JSON.stringify(files.dir)}`);
+  }
+  return false;
+}
 
 /**
  * Serves until a signal drains the server (or forces it closed) and
@@ -39,17 +96,10 @@ const STEWARDS: Readonly<Record<ServeCommand, StewardClass>> = Object.freeze({
  * its lifetime and removes them before it resolves.
  */
 export async function serve(settings: ServeSettings): Promise<ExitStatus> {
+  if (!(await checkDirectory(settings.files))) return ExitStatus.usage;
   let server: BareServer;
   try {
-    server = new BareServer({
-      host: settings.host,
-      port: settings.port,
-      steward: STEWARDS[settings.command],
-      keepAliveTymeout: settings.keepAliveTymeout,
-      headerTymeout: settings.headerTymeout,
-      limits: settings.limits,
-      lenient: settings.lenient,
-    });
+    server = serverFor(settings);
   } catch (error) {
     // The command line checks its values, but the server has the last word on them.
     if (error instanceof HioError && (error.code === 'HIO_ERR_INVALID_OPTION' || error.code === 'HIO_ERR_NET_ADDRESS')) {
@@ -67,7 +117,8 @@ export async function serve(settings: ServeSettings): Promise<ExitStatus> {
   const announce = doify(function* announce(): Dog {
     for (;;) {
       if (server.servant.opened) {
-        console.log(`hio ${SERVE_COMMANDS[settings.command].about} listening on http://${formatAddress(server.servant.address)}/`);
+        const about = settings.command === 'serve' ? `files of ${settings.files!.dir}` : SERVE_COMMANDS[settings.command].about;
+        console.log(`hio ${about} listening on http://${formatAddress(server.servant.address)}/`);
         return true;
       }
       if (server.servant.error !== null) {

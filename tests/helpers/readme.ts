@@ -36,13 +36,13 @@ export interface RunningExample {
  * project, tsx compiles the sources differently there, and c8 would merge
  * mismatched counts.
  */
-export async function startExample(name: string): Promise<RunningExample> {
+export async function startExample(name: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<RunningExample> {
   const { spawn } = await import('node:child_process');
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), `${name}.mts`); // an ES module wherever it lands: top-level await works
   writeFileSync(file, readmeExample(name));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', NODE_V8_COVERAGE: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', NODE_V8_COVERAGE: '', ...extraEnv };
   const child = spawn(process.execPath, ['--import=tsx', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => {
