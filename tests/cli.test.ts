@@ -593,7 +593,12 @@ test('parseCommandLine reads serve DIR and its file flags; the flags apply to se
     compress: false,
   });
   t.is(serveSettings(['echo'], { STATIC_DIR: '/data' }).files, null);
-  for (const args of [['echo', '--spa'], ['bench', '--gzip'], ['serve', 'a', 'b'], ['echo', 'dir']]) {
+  for (const args of [
+    ['echo', '--spa'],
+    ['bench', '--gzip'],
+    ['serve', 'a', 'b'],
+    ['echo', 'dir'],
+  ]) {
     t.is(t.throws(() => parseCommandLine(args, {}), { instanceOf: HioError })?.code, 'HIO_ERR_INVALID_OPTION', args.join(' '));
   }
   const help = parseCommandLine(['serve', '--help'], {});
