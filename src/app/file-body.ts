@@ -185,8 +185,9 @@ export class CompressedBody implements BodySource {
 }
 
 /**
- * A ReadableStream over a body: each read pulls one chunk (highWaterMark 0:
- * nothing is read ahead of the consumer). The body is closed when it ends,
+ * A ReadableStream over a body: one chunk is read ahead of the consumer
+ * (highWaterMark 1), so the next file read overlaps the socket write of the
+ * last; a slow reader costs one chunk more than the writer holds. The body is closed when it ends,
  * fails (erroring the stream) or the stream is cancelled.
  */
 export function bodyStream(body: BodySource): ReadableStream<Uint8Array> {
@@ -213,7 +214,7 @@ export function bodyStream(body: BodySource): ReadableStream<Uint8Array> {
         body.close();
       },
     },
-    { highWaterMark: 0 },
+    { highWaterMark: 1 },
   );
 }
 

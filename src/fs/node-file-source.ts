@@ -87,8 +87,9 @@ class NodeFileReader implements FileReader {
     checkReadRange('NodeFileSource', position, length);
     if (this.#closing !== null) throw new FileError('io', 'read after close');
     const wanted = Math.max(0, Math.min(length, this.stat.size - position));
-    // A fresh buffer each read: the caller owns it, and no pooled memory is shared.
-    const bytes = new Uint8Array(wanted);
+    // A fresh buffer each read: the caller owns it, and no pooled memory is shared. Not zero-filled:
+    // only the bytes read are ever handed out.
+    const bytes: Uint8Array = Buffer.allocUnsafeSlow(wanted);
     let filled = 0;
     try {
       while (filled < wanted) {
