@@ -19,7 +19,16 @@ export interface BodySource {
   next(): Promise<Uint8Array | null>;
   /** Releases the file (and the compressor); harmless more than once, and after the end. */
   close(): void;
+  /**
+   * Takes back a chunk this body gave out once nothing references it any
+   * more (the network copied it): its buffer may be read into again.
+   * Chunks it did not make are ignored.
+   */
+  recycle?(chunk: Uint8Array): void;
 }
+
+/** Read buffers a body keeps for reuse: enough for the chunks in flight on one connection. */
+const MAX_SPARES = 4;
 
 /** A piece of a body: bytes as they are, or the file's bytes from `start` to `end` inclusive. */
 export type Segment = Uint8Array | { readonly start: number; readonly end: number };
@@ -30,6 +39,9 @@ export class FileSpans implements BodySource {
   readonly #segments: readonly Segment[];
   readonly #chunkSize: number;
   #index = 0;
+  /** Buffers this body allocated to read into, and those free again. */
+  readonly #owned = new WeakSet<ArrayBufferLike>();
+  readonly #spares: Uint8Array[] = [];
   /** The next file position to read in the current span. */
   #position = -1;
   #reading = false;
@@ -58,7 +70,7 @@ export class FileSpans implements BodySource {
     let bytes: Uint8Array;
     this.#reading = true;
     try {
-      bytes = await this.#reader.read(this.#position, length);
+      bytes = await this.#reader.read(this.#position, length, this.#buffer());
     } catch (error) {
       this.#reading = false;
       this.close();
@@ -86,6 +98,21 @@ export class FileSpans implements BodySource {
   close(): void {
     this.#closed = true;
     if (!this.#reading) this.#release();
+  }
+
+  recycle(chunk: Uint8Array): void {
+    const buffer = chunk.buffer;
+    if (this.#closed || this.#spares.length >= MAX_SPARES || !this.#owned.has(buffer)) return;
+    this.#spares.push(new Uint8Array(buffer, 0, this.#chunkSize));
+  }
+
+  /** A buffer of chunkSize bytes to read into: a spare one, else a new one (not zero-filled: only what is read is given out). */
+  #buffer(): Uint8Array {
+    const spare = this.#spares.pop();
+    if (spare !== undefined) return spare;
+    const buffer: Uint8Array = Buffer.allocUnsafeSlow(this.#chunkSize);
+    this.#owned.add(buffer.buffer);
+    return buffer;
   }
 
   /** Closes the file once; a failure to close is the file system's, not the response's. */
@@ -192,7 +219,7 @@ export class CompressedBody implements BodySource {
  */
 export function bodyStream(body: BodySource): ReadableStream<Uint8Array> {
   let cancelled = false;
-  return new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         let chunk: Uint8Array | null;
@@ -216,6 +243,19 @@ export function bodyStream(body: BodySource): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 1 },
   );
+  if (body.recycle !== undefined) RECYCLERS.set(stream, (chunk) => body.recycle!(chunk));
+  return stream;
+}
+
+const RECYCLERS = new WeakMap<ReadableStream<Uint8Array>, (chunk: Uint8Array) => void>();
+
+/**
+ * For a stream made by {@link bodyStream}: what takes its chunks back for
+ * reuse once the network copied them (the responder that writes them knows
+ * when); null for any other stream.
+ */
+export function recyclerOf(stream: ReadableStream<Uint8Array>): ((chunk: Uint8Array) => void) | null {
+  return RECYCLERS.get(stream) ?? null;
 }
 
 /** A body with nothing in it, for an answer to HEAD that announces a body of unknown length. */

@@ -35,8 +35,12 @@ export interface DirEntry {
 export interface FileReader {
   /** Size and modification time of the file that was opened (not of whatever the path names later). */
   readonly stat: FileStat;
-  /** Reads up to `length` bytes at `position`: fewer only at the end of the file. */
-  read(position: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `length` bytes at `position`: fewer only at the end of the
+   * file. Given `into` (at least `length` bytes), reads into it and returns a
+   * view of it, so a caller can reuse its buffers; a source may ignore it.
+   */
+  read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /** Closes the file; closing twice is harmless. */
   close(): Promise<void>;
 }

@@ -160,12 +160,15 @@ class MemoryFileReader implements FileReader {
     this.#settle = settle;
   }
 
-  async read(position: number, length: number): Promise<Uint8Array> {
+  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     checkReadRange('MemoryFileSource', position, length);
     if (this.#closed) throw new FileError('io', 'read after close');
     await this.#settle(false);
     // A copy: the caller owns it and cannot change the source's bytes.
-    return this.#data.slice(position, position + length);
+    const bytes = this.#data.subarray(position, position + length);
+    if (into === undefined || into.length < bytes.length) return bytes.slice();
+    into.set(bytes);
+    return into.subarray(0, bytes.length);
   }
 
   close(): Promise<void> {

@@ -83,13 +83,13 @@ class NodeFileReader implements FileReader {
     this.stat = stat;
   }
 
-  async read(position: number, length: number): Promise<Uint8Array> {
+  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     checkReadRange('NodeFileSource', position, length);
     if (this.#closing !== null) throw new FileError('io', 'read after close');
     const wanted = Math.max(0, Math.min(length, this.stat.size - position));
     // A fresh buffer each read: the caller owns it, and no pooled memory is shared. Not zero-filled:
     // only the bytes read are ever handed out.
-    const bytes: Uint8Array = Buffer.allocUnsafeSlow(wanted);
+    const bytes: Uint8Array = into !== undefined && into.length >= wanted ? into.subarray(0, wanted) : Buffer.allocUnsafeSlow(wanted);
     let filled = 0;
     try {
       while (filled < wanted) {

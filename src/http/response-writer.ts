@@ -43,6 +43,8 @@ export interface ResponseSink {
   readonly txPending: number;
   /** Bytes handed to the network so far, in all (a connection's count); a sink without it hands every byte on at once. */
   readonly txWritten?: number;
+  /** True when bytes counted in txWritten were copied out of the buffers given to tx() (see Connection.txCopies). */
+  readonly txCopies?: boolean;
 }
 
 /** The parts of a request that decide how its response is framed. */
@@ -213,6 +215,15 @@ export class ResponseWriter<R extends RequestHead = Request> {
    */
   get txWritten(): number {
     return this.#sink.txWritten ?? Infinity;
+  }
+
+  /**
+   * True when a buffer written is free for reuse once {@link txWritten}
+   * passed the mark taken after writing it: the connection counts what it
+   * sends and copies it (a socket), rather than handing the buffer on.
+   */
+  get reusesBuffers(): boolean {
+    return this.#sink.txCopies === true && this.#sink.txWritten !== undefined;
   }
 
   /** Bytes the connection holds unsent (this response's and any before it). */

@@ -53,6 +53,13 @@ export interface Connection {
    * txWritten reaches that mark. Bytes dropped by a close are never counted.
    */
   readonly txWritten: number;
+  /**
+   * True when the network copies what it takes: a buffer given to tx() is
+   * no longer referenced once txWritten passed its last byte, and may be
+   * reused (a socket's kernel copies; the simulated network hands the very
+   * buffers to the peer, so there it is false).
+   */
+  readonly txCopies?: boolean;
   /** Idle timer; restarted from now by traffic in either direction. */
   readonly tymer: Tymer;
   /** Idle timeout in seconds of tyme; 0 means never expire. */

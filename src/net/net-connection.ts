@@ -78,6 +78,11 @@ export abstract class NetConnection extends BaseConnection {
    * count is folded in when the socket is let go, so a destroyed socket's
    * buffers can neither add nor take away.
    */
+  /** The kernel copies what it accepts: once counted in txWritten, a buffer is ours again. */
+  get txCopies(): boolean {
+    return true;
+  }
+
   get txWritten(): number {
     const socket = this.#socket;
     return this.#counting && socket !== null ? this.#written + this.#handed - socket.writableLength : this.#written;

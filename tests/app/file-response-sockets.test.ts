@@ -26,6 +26,9 @@ const SIBLING = brotliCompressSync('<!doctype html>\n<p>compressed ahead of time
 /** Readers opened through it, each with a promise settled when it is closed; reads failing from `failFrom` on. */
 class Tracked implements FileSource {
   readonly closes: Array<Promise<void>> = [];
+  /** Reads asked for, and the buffers they were asked to read into. */
+  reads = 0;
+  readonly buffers = new Set<ArrayBufferLike>();
   failFrom = Infinity;
   readonly #inner: FileSource;
 
@@ -48,7 +51,11 @@ class Tracked implements FileSource {
     this.closes.push(new Promise((resolve) => (closed = resolve)));
     return {
       stat: reader.stat,
-      read: (position, length) => (position + length > this.failFrom ? Promise.reject(new FileError('io', 'disk failed')) : reader.read(position, length)),
+      read: (position, length, into) => {
+        this.reads += 1;
+        if (into !== undefined) this.buffers.add(into.buffer);
+        return position + length > this.failFrom ? Promise.reject(new FileError('io', 'disk failed')) : reader.read(position, length, into);
+      },
       close: async () => {
         await reader.close();
         closed();
@@ -99,6 +106,9 @@ test('sockets: Node fetch gets the whole file, a range, several ranges, a 304 an
   t.is(whole.headers.get('content-length'), String(BLOB.length));
   t.is(whole.headers.get('content-type'), 'application/octet-stream');
   t.true(Buffer.from(await whole.arrayBuffer()).equals(BLOB));
+  // A socket copies what it sends: the 64 reads of 16 KiB went into a few buffers, taken back once sent.
+  t.is(source.reads, 64);
+  t.true(source.buffers.size <= 8, `${source.buffers.size} buffers for ${source.reads} reads`);
   const etag = whole.headers.get('etag')!;
   t.regex(etag, /^W\/"100000-[0-9a-f]+"$/);
   const range = await fetch(`${base}/blob.bin`, { headers: { range: 'bytes=1000-200999' }, signal: signal() });

@@ -105,6 +105,12 @@ export function fileSourceConformance(name: string, make: () => Promise<SourceUn
     const first = await reader.read(0, 11);
     first.fill(0);
     t.is(text(await reader.read(0, 11)), 'bravo bravo', 'each read is a fresh buffer');
+    const into = new Uint8Array(16).fill(0x2a);
+    const view = await reader.read(6, 16, into);
+    t.is(text(view), 'bravo');
+    t.is(view.buffer, into.buffer, 'read into the buffer given');
+    t.is(into[5], 0x2a, 'nothing past what was read is touched');
+    t.is(text(await reader.read(0, 5, new Uint8Array(2))), 'bravo', 'a buffer too small is not used');
     t.is((await t.throwsAsync(reader.read(-1, 1), { instanceOf: HioError }))?.code, 'HIO_ERR_INVALID_OPTION');
     t.is((await t.throwsAsync(reader.read(0, 1.5), { instanceOf: HioError }))?.code, 'HIO_ERR_INVALID_OPTION');
     await reader.close();

@@ -41,8 +41,8 @@ export class DiskFileSource implements FileSource {
       let closing: Promise<void> | null = null;
       return {
         stat: { kind: 'file', size: found.size, mtimeMs: found.mtimeMs },
-        async read(position, length) {
-          const buffer = Buffer.alloc(length);
+        async read(position, length, into) {
+          const buffer = into !== undefined && into.length >= length ? into : Buffer.alloc(length);
           const { bytesRead } = await handle.read(buffer, 0, length, position);
           return buffer.subarray(0, bytesRead);
         },

@@ -329,3 +329,19 @@ test('A responder that finishes without ending its response gets a 500 before it
   t.is(second.client.error?.code, 'ECONNRESET');
   t.is(world.server.faults, 2);
 });
+
+test('ResponseWriter#reusesBuffers only over a connection that counts what it sends and copies it', async (t) => {
+  const request = { method: 'GET', version: 'HTTP/1.1' };
+  const sink = (extra: object): { tx(bytes: Uint8Array): void; txPending: number } => ({ tx() {}, txPending: 0, ...extra });
+  t.false(new ResponseWriter(sink({}), request).reusesBuffers);
+  t.false(new ResponseWriter(sink({ txWritten: 0 }), request).reusesBuffers);
+  t.false(new ResponseWriter(sink({ txCopies: true }), request).reusesBuffers);
+  t.true(new ResponseWriter(sink({ txWritten: 0, txCopies: true }), request).reusesBuffers);
+  // The simulated network hands the very buffers to the peer: never reused there.
+  const world = httpWorld();
+  const { client } = world.client();
+  client.tx(Buffer.from('GET / HTTP/1.1\r\nHost: s\r\n\r\n'));
+  t.true(await world.settle(2, () => world.server.stewards.size === 1));
+  const remoter = [...world.server.stewards.keys()][0]!;
+  t.false(new ResponseWriter(remoter, request).reusesBuffers);
+});
