@@ -131,7 +131,8 @@ export interface FileSettings {
   readonly chunkSize: number;
 }
 
-const KNOWN = [
+/** The names of {@link FileResponseOptions}. */
+export const FILE_OPTION_NAMES: readonly string[] = [
   'source',
   'contentType',
   'attachment',
@@ -158,7 +159,7 @@ export function fileSettings(options: FileResponseOptions): FileSettings {
   if (known !== undefined) return known;
   const owner = 'file response';
   if (options === null || typeof options !== 'object') throw new HioError('HIO_ERR_INVALID_OPTION', `${owner}: options are required`);
-  checkOptions(owner, options, KNOWN);
+  checkOptions(owner, options, FILE_OPTION_NAMES);
   const source = options.source as FileSource | undefined;
   if (source === undefined || source === null || typeof source.open !== 'function' || typeof source.stat !== 'function') {
     throw new HioError('HIO_ERR_INVALID_OPTION', `${owner}: source must be a FileSource`);

@@ -26,6 +26,7 @@
 import { resolve } from 'node:path';
 import escapeHtml from 'escape-html';
 import { HioError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { FileError, type FileSource } from '../fs/file-source.js';
 import { NodeFileSource } from '../fs/node-file-source.js';
 import type { Remoter } from '../net/connection.js';
@@ -35,7 +36,7 @@ import type { StewardHost } from '../http/steward-host.js';
 import { reasonPhrase } from '../http/status.js';
 import { fetchResponder } from './app-server.js';
 import type { FetchHandler } from './fetch-responder.js';
-import { sendFile, type FileResponseOptions } from './file-response.js';
+import { FILE_OPTION_NAMES, sendFile, type FileResponseOptions } from './file-response.js';
 import { directoryRedirect, isUnder, joinUnder, staticPath } from './static-path.js';
 
 /** Options of a {@link StaticSink}. */
@@ -62,10 +63,10 @@ export interface StaticSinkOptions extends Omit<FileResponseOptions, 'source' | 
   readonly cors?: boolean;
 }
 
-const KNOWN = new Set([
+/** Its own options, and those of the file answers it gives but the three it decides itself. */
+const KNOWN: readonly string[] = [
   'root',
   'prefix',
-  'source',
   'index',
   'extensions',
   'spa',
@@ -73,17 +74,8 @@ const KNOWN = new Set([
   'dotfiles',
   'followSymlinks',
   'cors',
-  'maxAge',
-  'immutable',
-  'etag',
-  'lastModified',
-  'ranges',
-  'maxRanges',
-  'precompressed',
-  'compress',
-  'headers',
-  'chunkSize',
-]);
+  ...FILE_OPTION_NAMES.filter((name) => name !== 'contentType' && name !== 'attachment'),
+];
 
 /** Serves the files under one root directory at a URL prefix. */
 export class StaticSink {
@@ -104,9 +96,7 @@ export class StaticSink {
   #realRoot: Promise<string | null> | null = null;
 
   constructor(options: StaticSinkOptions) {
-    for (const key of Object.keys(options)) {
-      if (!KNOWN.has(key)) throw new HioError('HIO_ERR_INVALID_OPTION', `StaticSink: unknown option ${JSON.stringify(key)}`);
-    }
+    checkOptions('StaticSink', options, KNOWN);
     if (typeof options.root !== 'string' || options.root === '') throw new HioError('HIO_ERR_INVALID_OPTION', 'StaticSink: root must be a directory path');
     const prefix = options.prefix ?? '/';
     if (!prefix.startsWith('/') || prefix.startsWith('//') || staticPath(prefix).ok !== true) {
