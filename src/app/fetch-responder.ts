@@ -23,7 +23,7 @@ import type { Responder } from '../http/responder.js';
 import type { ResponseWriter } from '../http/response-writer.js';
 import { isBodiless } from '../http/status.js';
 import { handResponder } from './hand.js';
-import { recyclerOf } from './file-body.js';
+import { ChunksInFlight, recyclerOf } from './file-body.js';
 import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
 import { lightParts, trailersOf, type HeadersInit } from './light-response.js';
@@ -86,10 +86,8 @@ export class FetchResponder implements Responder {
   #chunk: Uint8Array | null = null;
   #ended = false;
   #trailers: NonNullable<HeadersInit> | null = null;
-  /** Takes written chunks of a file body back for reuse (see recyclerOf), when the connection copies what it sends. */
-  #recycle: ((chunk: Uint8Array) => void) | null = null;
-  /** Chunks written and not yet out, each followed by the txWritten mark past which it is. */
-  #inFlight: Array<Uint8Array | number> = [];
+  /** Chunks of a file body written and not yet out (see recyclerOf), when the connection lets their buffers be reused. */
+  #inFlight: ChunksInFlight | null = null;
   /** The responder a hand response (see handResponse) passes the answer to. */
   #hand: Responder | null = null;
 
@@ -99,7 +97,7 @@ export class FetchResponder implements Responder {
   }
 
   pour(writer: ResponseWriter): boolean {
-    if (this.#inFlight.length > 0) this.#recycleWritten(writer);
+    this.#inFlight?.release(writer.txWritten);
     for (;;) {
       switch (this.#state) {
         case State.start:
@@ -118,7 +116,7 @@ export class FetchResponder implements Responder {
             const chunk = this.#chunk;
             this.#chunk = null;
             writer.write(chunk);
-            if (this.#recycle !== null) this.#inFlight.push(chunk, writer.txWritten + writer.pending);
+            this.#inFlight?.add(chunk, writer.txWritten + writer.pending);
           }
           if (this.#ended) {
             this.#reader = null;
@@ -266,22 +264,11 @@ export class FetchResponder implements Responder {
       return true;
     }
     writer.writeHead(status, pairs, reason === undefined ? {} : { reason });
-    if (writer.reusesBuffers) this.#recycle = recyclerOf(body);
+    const recycle = writer.reusesBuffers ? recyclerOf(body) : null;
+    if (recycle !== null) this.#inFlight = new ChunksInFlight(recycle);
     this.#reader = body.getReader();
     this.#state = State.pull;
     return false;
-  }
-
-  /** Hands back the chunks the network has copied: their buffers may be read into again. */
-  #recycleWritten(writer: ResponseWriter): void {
-    const inFlight = this.#inFlight;
-    const written = writer.txWritten;
-    let done = 0;
-    while (done < inFlight.length && written >= (inFlight[done + 1] as number)) {
-      this.#recycle!(inFlight[done] as Uint8Array);
-      done += 2;
-    }
-    if (done > 0) inFlight.splice(0, done);
   }
 
   /** Waits for the trailers promised with the response, the writer suspended. */

@@ -247,6 +247,38 @@ export function bodyStream(body: BodySource): ReadableStream<Uint8Array> {
   return stream;
 }
 
+/**
+ * Chunks written to a connection that copies what it sends (a socket),
+ * each held until the connection's txWritten passes the mark taken right
+ * after writing it; then its buffer goes back to the body to be read into
+ * again.
+ */
+export class ChunksInFlight {
+  readonly #recycle: (chunk: Uint8Array) => void;
+  /** Chunk, mark, chunk, mark, … in the order written. */
+  readonly #items: Array<Uint8Array | number> = [];
+
+  constructor(recycle: (chunk: Uint8Array) => void) {
+    this.#recycle = recycle;
+  }
+
+  /** A chunk just written; `mark` is txWritten + pending read after the write. */
+  add(chunk: Uint8Array, mark: number): void {
+    this.#items.push(chunk, mark);
+  }
+
+  /** Hands back every chunk whose mark `written` (the connection's txWritten) has reached. */
+  release(written: number): void {
+    const items = this.#items;
+    let done = 0;
+    while (done < items.length && written >= (items[done + 1] as number)) {
+      this.#recycle(items[done] as Uint8Array);
+      done += 2;
+    }
+    if (done > 0) items.splice(0, done);
+  }
+}
+
 const RECYCLERS = new WeakMap<ReadableStream<Uint8Array>, (chunk: Uint8Array) => void>();
 
 /**

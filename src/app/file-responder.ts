@@ -19,7 +19,7 @@
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { ResponseWriter } from '../http/response-writer.js';
-import type { BodySource } from './file-body.js';
+import { ChunksInFlight, type BodySource } from './file-body.js';
 import { fileSettings, planFile, type FileAnswer, type FileResponseOptions, type FileSettings } from './file-response.js';
 
 const State = { start: 0, planning: 1, pump: 2, reading: 3, done: 4 } as const;
@@ -36,6 +36,8 @@ export class FileResponder implements Responder {
   #chunk: Uint8Array | null = null;
   #ended = false;
   #failure: { readonly error: unknown } | null = null;
+  /** Chunks written and not yet out, when the connection lets their buffers be reused. */
+  #inFlight: ChunksInFlight | null = null;
 
   /**
    * Answers `request` with the file at `path` (absolute, as the source
@@ -48,6 +50,7 @@ export class FileResponder implements Responder {
   }
 
   pour(writer: ResponseWriter): boolean {
+    this.#inFlight?.release(writer.txWritten);
     for (;;) {
       switch (this.#state) {
         case State.start:
@@ -66,6 +69,7 @@ export class FileResponder implements Responder {
             const chunk = this.#chunk;
             this.#chunk = null;
             writer.write(chunk);
+            this.#inFlight?.add(chunk, writer.txWritten + writer.pending);
           }
           if (this.#ended) {
             this.#state = State.done;
@@ -131,6 +135,9 @@ export class FileResponder implements Responder {
       return true;
     }
     this.#body = answer.body;
+    // A socket copies what it sends: the body's read buffers come back once their bytes are out.
+    const body = answer.body;
+    if (writer.reusesBuffers && body.recycle !== undefined) this.#inFlight = new ChunksInFlight((chunk) => body.recycle!(chunk));
     this.#state = State.pump;
     return false;
   }

@@ -32,9 +32,12 @@ import { NodeFileSource } from '../fs/node-file-source.js';
 import type { Remoter } from '../net/connection.js';
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
+import type { ResponseWriter } from '../http/response-writer.js';
 import type { StewardHost } from '../http/steward-host.js';
 import { reasonPhrase } from '../http/status.js';
 import { fetchResponder } from './app-server.js';
+import { FileResponder } from './file-responder.js';
+import { LightRequest } from './light-request.js';
 import type { FetchHandler } from './fetch-responder.js';
 import { FILE_OPTION_NAMES, sendFile, type FileResponseOptions } from './file-response.js';
 import { directoryRedirect, isUnder, joinUnder, staticPath } from './static-path.js';
@@ -134,8 +137,17 @@ export class StaticSink {
    * other than GET and HEAD, a path outside the prefix, nothing there).
    */
   async serve(request: Request): Promise<Response | null> {
+    const found = await this.resolve(request);
+    return found === null || found instanceof Response ? found : sendFile(request, found.file, this.#send);
+  }
+
+  /**
+   * @internal What `request` finds: a file to answer with, an answer of the
+   * sink's own (a redirect, a listing, a refusal), or null for a miss.
+   */
+  async resolve(request: Request): Promise<Response | { readonly file: string } | null> {
     try {
-      return await this.#serve(request);
+      return await this.#resolve(request);
     } catch (error) {
       // A file the server may not read is forbidden; any other failure is the server's (500, reported once).
       if (error instanceof FileError && error.reason === 'denied') return this.#refuse(403);
@@ -143,7 +155,7 @@ export class StaticSink {
     }
   }
 
-  async #serve(request: Request): Promise<Response | null> {
+  async #resolve(request: Request): Promise<Response | { readonly file: string } | null> {
     const method = request.method;
     if (method !== 'GET' && method !== 'HEAD') {
       if (method === 'OPTIONS' && this.#cors && this.#within(rawPathname(request.url))) return this.#preflight();
@@ -166,21 +178,21 @@ export class StaticSink {
       for (const name of this.#index) {
         const index = joinUnder(this.root, [...segments, name]);
         if (index === null) continue;
-        if ((await this.#source.stat(index))?.kind === 'file') return this.#file(request, index);
+        if ((await this.#source.stat(index))?.kind === 'file') return this.#file(index);
       }
       if (this.#listing && (await this.#contained(target))) return this.#list(request, target, segments);
       return null;
     }
-    if (stat?.kind === 'file' && !directory) return this.#file(request, target);
+    if (stat?.kind === 'file' && !directory) return this.#file(target);
     if (stat === null && !directory) {
       for (const extension of this.#extensions) {
         const candidate = `${target}.${extension}`;
-        if ((await this.#source.stat(candidate))?.kind === 'file') return this.#file(request, candidate);
+        if ((await this.#source.stat(candidate))?.kind === 'file') return this.#file(candidate);
       }
       const last = segments[segments.length - 1] ?? '';
       if (this.#spa !== null && !last.includes('.')) {
         const fallback = joinUnder(this.root, [this.#spa]);
-        if (fallback !== null && (await this.#source.stat(fallback))?.kind === 'file') return this.#file(request, fallback);
+        if (fallback !== null && (await this.#source.stat(fallback))?.kind === 'file') return this.#file(fallback);
       }
     }
     return null;
@@ -196,9 +208,13 @@ export class StaticSink {
     return async (request, next) => (await this.serve(request)) ?? next();
   }
 
-  /** For a Steward's `respond`: a responder answering `request` from the files, 404 on a miss. */
+  /**
+   * For a Steward's `respond`: a responder answering `request` from the
+   * files, 404 on a miss. A file goes out through a {@link FileResponder},
+   * straight onto the connection.
+   */
   responder(host: StewardHost, connection: Remoter, request: HttpRequest): Responder {
-    return fetchResponder(host, connection, request, this.handler());
+    return new SinkResponder(this, this.#send, host, connection, request);
   }
 
   #within(pathname: string): boolean {
@@ -213,9 +229,8 @@ export class StaticSink {
     return realRoot !== null && real !== null && isUnder(realRoot, real);
   }
 
-  async #file(request: Request, path: string): Promise<Response | null> {
-    if (!(await this.#contained(path))) return null;
-    return sendFile(request, path, this.#send);
+  async #file(path: string): Promise<{ readonly file: string } | null> {
+    return (await this.#contained(path)) ? { file: path } : null;
   }
 
   #redirect(segments: readonly string[]): Response {
@@ -257,6 +272,55 @@ export class StaticSink {
     return new Response(request.method === 'HEAD' ? null : html, {
       headers: this.#headers({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }),
     });
+  }
+}
+
+/** A request answered by a StaticSink below the fetch layer: the file by a FileResponder, anything else as the fetch path would. */
+class SinkResponder implements Responder {
+  readonly #sink: StaticSink;
+  readonly #send: FileResponseOptions;
+  readonly #host: StewardHost;
+  readonly #connection: Remoter;
+  readonly #request: HttpRequest;
+  #inner: Responder | null = null;
+  #started = false;
+  #failure: { readonly error: unknown } | null = null;
+  #abandoned = false;
+
+  constructor(sink: StaticSink, send: FileResponseOptions, host: StewardHost, connection: Remoter, request: HttpRequest) {
+    this.#sink = sink;
+    this.#send = send;
+    this.#host = host;
+    this.#connection = connection;
+    this.#request = request;
+  }
+
+  pour(writer: ResponseWriter): boolean {
+    if (this.#inner !== null) return this.#inner.pour(writer);
+    if (this.#failure !== null) throw this.#failure.error;
+    if (this.#started) return false;
+    this.#started = true;
+    writer.suspend();
+    const request = this.#request;
+    const url = `http://${request.headers.get('host') ?? 'localhost'}${request.target}`;
+    this.#sink.resolve(new LightRequest(request, url) as unknown as Request).then(
+      (found) => {
+        if (this.#abandoned) return;
+        if (found !== null && !(found instanceof Response)) this.#inner = new FileResponder(request, found.file, this.#send);
+        else this.#inner = fetchResponder(this.#host, this.#connection, request, () => found ?? notFound());
+        writer.resume();
+      },
+      (error: unknown) => {
+        this.#failure = { error };
+        writer.resume();
+      },
+    );
+    return false;
+  }
+
+  abandon(): void {
+    this.#abandoned = true;
+    this.#inner?.abandon?.();
   }
 }
 

@@ -161,9 +161,13 @@ test('StaticSink serves from a Steward, a miss answering 404', async (t) => {
     }
   }
   const world = httpWorld({ steward: FilesSteward });
-  const [file, miss, echo] = await ask(world, ['/files/docs/guide.txt', '/files/nothing', '/echo']);
+  const [file, miss, redirect, range, echo] = await ask(world, ['/files/docs/guide.txt', '/files/nothing', '/files/docs', '/files/about.html', '/echo']);
   t.is(file!.body.toString(), 'guide\n');
+  t.is(header(file!, 'etag')?.startsWith('W/"'), true);
   t.is(miss!.status, 404);
+  t.is(redirect!.status, 301);
+  t.is(header(redirect!, 'location'), '/files/docs/');
+  t.is(range!.body.toString(), 'about\n');
   t.is((JSON.parse(echo!.body.toString()) as { path: string }).path, '/echo');
 });
 
@@ -226,4 +230,27 @@ test('StaticSink in a simulation with file latency and seeded faults answers the
   };
   t.is(await run(7), await run(7));
   t.not(await run(7), await run(8));
+});
+
+test('StaticSink from a Steward: a file it may not read answers 403, a failing file system 500, and a client gone while it looks is harmless', async (t) => {
+  const tree: MemoryTree = { ...SITE, '/site/locked.txt': { data: 'no', denied: true } };
+  const faults: unknown[] = [];
+  const sink = new StaticSink({ root: '/site', source: new MemoryFileSource(tree) });
+  const broken = new StaticSink({ root: '/site', source: new MemoryFileSource(tree, { random: new Prng(1), faults: { io: 1 } }) });
+  class FilesSteward extends Steward {
+    override respond(request: HttpRequest): Responder {
+      return (request.path.startsWith('/broken/') ? broken : sink).responder(this.server, this.remoter, request);
+    }
+  }
+  const world = httpWorld({ steward: FilesSteward, onError: (error) => faults.push(error) });
+  const [locked] = await ask(world, ['/locked.txt']);
+  t.is(locked!.status, 403);
+  const [failed] = await ask(world, ['/broken/about.html']);
+  t.is(failed!.status, 500);
+  t.is(faults.length, 1);
+  t.false(failed!.body.toString().includes('/site'));
+  const { client } = world.client();
+  client.tx(Buffer.from('GET /about.html HTTP/1.1\r\nHost: site\r\n\r\n'));
+  client.close();
+  t.true(await world.settle(5, () => world.server.stewards.size === 0));
 });
