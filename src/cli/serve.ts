@@ -1,7 +1,7 @@
 /**
  * @module
  * The server commands of `hio` (echo, serve, conformance, bench): one
- * BareServer (an AppServer with a StaticSink for `serve`) under a real-mode Doist, its listening line on stdout, one-line errors on
+ * BareServer (its stewards answering from a StaticSink for `serve`) under a real-mode Doist, its listening line on stdout, one-line errors on
  * stderr, and a graceful shutdown.
  *
  * Three doers share the Doist: the server's, `announce` (prints the
@@ -21,7 +21,6 @@ import type { Dog } from '../doing/doable.js';
 import { doify } from '../doing/doify.js';
 import { Doist } from '../doing/doist.js';
 import { stat } from 'node:fs/promises';
-import { AppServer } from '../app/app-server.js';
 import { StaticSink } from '../app/static-sink.js';
 import { BareServer, BareServerDoer, type BareServerOptions, type StewardClass } from '../http/bare-server.js';
 import type { Request } from '../http/request.js';
@@ -62,6 +61,15 @@ function helloWithFiles(sink: StaticSink): StewardClass {
   };
 }
 
+/** A steward answering every request from the sink, below the fetch layer (a file goes straight onto the connection); a miss is 404. */
+function filesOnly(sink: StaticSink): StewardClass {
+  return class FilesSteward extends Steward {
+    override respond(request: Request): Responder {
+      return sink.responder(this.server, this.remoter, request);
+    }
+  };
+}
+
 /** The server a command runs. */
 function serverFor(settings: ServeSettings): BareServer {
   const options = {
@@ -73,7 +81,7 @@ function serverFor(settings: ServeSettings): BareServer {
     lenient: settings.lenient,
   } satisfies BareServerOptions;
   const files = settings.files;
-  if (settings.command === 'serve') return new AppServer({ ...options, fetch: sinkOf(files!).handler() });
+  if (settings.command === 'serve') return new BareServer({ ...options, steward: filesOnly(sinkOf(files!)) });
   const steward = settings.command === 'bench' && files !== null ? helloWithFiles(sinkOf(files)) : STEWARDS[settings.command];
   return new BareServer({ ...options, steward });
 }
