@@ -116,7 +116,7 @@ export class FetchResponder implements Responder {
             const chunk = this.#chunk;
             this.#chunk = null;
             writer.write(chunk);
-            this.#inFlight?.add(chunk, writer.txWritten + writer.pending);
+            this.#inFlight?.add(chunk, writer);
           }
           if (this.#ended) {
             this.#reader = null;

@@ -262,9 +262,9 @@ export class ChunksInFlight {
     this.#recycle = recycle;
   }
 
-  /** A chunk just written; `mark` is txWritten + pending read after the write. */
-  add(chunk: Uint8Array, mark: number): void {
-    this.#items.push(chunk, mark);
+  /** A chunk just written through `writer`: it is out once the connection's txWritten reaches what is queued now. */
+  add(chunk: Uint8Array, writer: { readonly txWritten: number; readonly pending: number }): void {
+    this.#items.push(chunk, writer.txWritten + writer.pending);
   }
 
   /** Hands back every chunk whose mark `written` (the connection's txWritten) has reached. */

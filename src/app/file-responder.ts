@@ -69,7 +69,7 @@ export class FileResponder implements Responder {
             const chunk = this.#chunk;
             this.#chunk = null;
             writer.write(chunk);
-            this.#inFlight?.add(chunk, writer.txWritten + writer.pending);
+            this.#inFlight?.add(chunk, writer);
           }
           if (this.#ended) {
             this.#state = State.done;
