@@ -612,6 +612,7 @@ async function siteDir(t: ExecutionContext): Promise<string> {
   await writeFile(join(dir, 'index.html'), '<h1>home</h1>\n');
   await mkdir(join(dir, 'docs'));
   await writeFile(join(dir, 'docs', 'a.txt'), 'alpha\n');
+  await writeFile(join(dir, 'docs', '<b>&"x".txt'), 'markup in a name\n');
   await writeFile(join(dir, '.secret'), 'hidden\n');
   return dir;
 }
@@ -636,6 +637,8 @@ test('hio serve DIR serves its files, index.html for /, redirects a directory to
   t.is(header(redirect!, 'location'), '/docs/');
   t.is(listing!.status, 200);
   t.true(listing!.body.toString().includes('href="./a.txt"'));
+  t.true(listing!.body.toString().includes('&lt;b&gt;&amp;&quot;x&quot;.txt'), 'a name is escaped');
+  t.false(listing!.body.toString().includes('<b>'));
   t.is(secret!.status, 404);
   t.is(head!.status, 200);
   t.is(header(head!, 'content-length'), '6');
