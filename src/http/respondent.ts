@@ -34,19 +34,70 @@ import { Hict } from '../core/hict.js';
 import { BodyReader } from './body-reader.js';
 import { FIELD_VALUE, SP } from './chars.js';
 import { FieldScanner, malformed, parseFields, type LatinText } from './field-lines.js';
-import { DEFAULT_LENIENCE, DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
+import { DEFAULT_LIMITS, type HttpLenience, type HttpLimits } from './limits.js';
 import { BodyKind, MessageFraming } from './message-framing.js';
 import type { Progress } from './requestant.js';
 
+const EMPTY = Buffer.alloc(0);
+
 const Phase = { head: 0, body: 1, done: 2, switched: 3, failed: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
+
+/**
+ * The tolerances a {@link Respondent} can be given, each off by default:
+ * what some servers send that RFC 9112 forbids.
+ */
+export interface ResponseLenience {
+  /** Accept a bare LF as a line end in the head. */
+  readonly bareLf: boolean;
+  /** Accept obs-fold continuation lines, each fold read as one space. */
+  readonly obsFold: boolean;
+  /** Accept a status line without the space before an empty reason (`HTTP/1.1 200`). */
+  readonly bareStatus: boolean;
+  /** Skip up to two empty lines before a status line (left by a server that ended a body with an extra CRLF). */
+  readonly leadingEmptyLines: boolean;
+}
+
+/** Every response tolerance off: the strict RFC 9112 grammar. */
+export const STRICT_RESPONSES: ResponseLenience = Object.freeze({ bareLf: false, obsFold: false, bareStatus: false, leadingEmptyLines: false });
 
 /** Options of a {@link Respondent}. */
 export interface RespondentOptions {
   /** Limits; `maxRequestLineBytes` bounds the status line, `maxBodyBytes` a body. */
   readonly limits?: HttpLimits;
-  /** Tolerances; only `bareLf` and `obsFold` apply to responses. */
-  readonly lenient?: HttpLenience;
+  /** Tolerances, by name (default none); an {@link HttpLenience} is accepted for its `bareLf` and `obsFold`. */
+  readonly lenient?: Partial<ResponseLenience> | HttpLenience;
+  /**
+   * The caller streams bodies with {@link Respondent.takeParts}: a taken
+   * response's `body` is then empty, its bytes left for takeParts (default
+   * false: take() returns the whole body).
+   */
+  readonly streamBodies?: boolean;
+}
+
+/** The tolerances a Respondent applies from its options. */
+export function resolveResponseLenience(lenient: Partial<ResponseLenience> | HttpLenience = {}): ResponseLenience {
+  const given = lenient as Partial<ResponseLenience>;
+  return {
+    bareLf: given.bareLf === true,
+    obsFold: given.obsFold === true,
+    bareStatus: given.bareStatus === true,
+    leadingEmptyLines: given.leadingEmptyLines === true,
+  };
+}
+
+/** The head of a response, once parsed: everything but the body and trailers. */
+export interface ResponseHead {
+  readonly version: 'HTTP/1.0' | 'HTTP/1.1';
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: Hict;
+  /** True when the body comes chunked. */
+  readonly chunked: boolean;
+  /** True when the connection may carry another response after this one. */
+  readonly persisted: boolean;
+  /** The body's declared length, or -1 when not declared (chunked, until close) — 0 for no body. */
+  readonly length: number;
 }
 
 /** A complete response, as a {@link Respondent} produces it. */
@@ -83,13 +134,16 @@ export class Respondent {
   readonly queue: ByteQueue;
   /** Why parsing failed, once parse() returned "error": its `code` says what was wrong (its `status` is a server's, meaningless here). */
   error: HttpParseError | null = null;
-  readonly #lenient: HttpLenience;
+  readonly #lenient: ResponseLenience;
+  readonly #streamBodies: boolean;
   #phase: Phase = Phase.head;
   readonly #head: FieldScanner;
   readonly #framing = new MessageFraming('response');
   readonly #body: BodyReader;
   /** Methods of the requests told and not yet answered by a final response: [#next, length). */
   #methods: string[] = [];
+  /** Whether each told request sent `Expect: 100-continue` (a 100 answering any other is skipped). */
+  #continues: boolean[] = [];
   #next = 0;
   /** True once the peer closed: nothing more arrives. */
   #ended = false;
@@ -104,9 +158,11 @@ export class Respondent {
   constructor(queue: ByteQueue, options: RespondentOptions = {}) {
     const limits = options.limits ?? DEFAULT_LIMITS;
     this.queue = queue;
-    this.#lenient = options.lenient ?? DEFAULT_LENIENCE;
-    // A client tolerates no empty lines before a status line: RFC 9112 §2.2 grants that to servers only.
-    this.#head = new FieldScanner(queue, limits, { kind: 'response', startLine: true, bareLf: this.#lenient.bareLf, leadingEmptyLines: 0 });
+    this.#lenient = resolveResponseLenience(options.lenient);
+    this.#streamBodies = options.streamBodies === true;
+    // A client tolerates no empty lines before a status line unless told: RFC 9112 §2.2 grants that to servers only.
+    const leadingEmptyLines = this.#lenient.leadingEmptyLines ? 2 : 0;
+    this.#head = new FieldScanner(queue, limits, { kind: 'response', startLine: true, bareLf: this.#lenient.bareLf, leadingEmptyLines });
     this.#body = new BodyReader(queue, limits, { kind: 'response', obsFold: this.#lenient.obsFold });
   }
 
@@ -114,10 +170,13 @@ export class Respondent {
    * Tells the parser a request with this method was sent on the connection;
    * final responses answer the requests told, in order. A response arriving
    * with no request told is read as the answer to a GET (a server's
-   * unsolicited 408, say).
+   * unsolicited 408, say). `expectsContinue` says the request carried
+   * `Expect: 100-continue`: a 100 Continue answering a request that did not
+   * is skipped (RFC 9110 §15.2.1 lets a client ignore it), never taken.
    */
-  expect(method: string): void {
+  expect(method: string, expectsContinue = false): void {
     this.#methods.push(method);
+    this.#continues.push(expectsContinue);
   }
 
   /** Requests told and not yet answered by a final response. */
@@ -141,6 +200,32 @@ export class Respondent {
     return this.#headBytes + this.#body.received;
   }
 
+  /**
+   * The head of the current response, once parse() returned "head" or
+   * "done" for it (before take()); its headers are the response's own.
+   */
+  get head(): ResponseHead {
+    const framing = this.#framing;
+    return {
+      version: this.#minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+      status: this.#status,
+      reason: this.#reason,
+      headers: this.#headers,
+      chunked: framing.body === BodyKind.chunked,
+      persisted: framing.persisted,
+      length: framing.body === BodyKind.fixed ? framing.length : framing.body === BodyKind.none ? 0 : -1,
+    };
+  }
+
+  /**
+   * The body bytes parsed since the last call, as views of the chunks they
+   * came in, for a caller that streams the body rather than taking it whole:
+   * what it takes here is not in the response take() returns.
+   */
+  takeParts(): Buffer[] {
+    return this.#body.takeParts();
+  }
+
   /** The status of the current response, once its head is parsed (else 0). */
   get status(): number {
     return this.#status;
@@ -157,6 +242,11 @@ export class Respondent {
               return 'more';
             }
             this.#buildHead();
+            if (this.#status === 100 && this.#continues[this.#next] !== true) {
+              // An unsolicited 100 Continue: nobody waits for it.
+              this.#reset(Phase.head);
+              break;
+            }
             if ((this.#phase as Phase) !== Phase.done) return 'head';
             break;
           case Phase.body:
@@ -211,6 +301,7 @@ export class Respondent {
       this.#next += 1;
       if (this.#next === this.#methods.length) {
         this.#methods = [];
+        this.#continues = [];
         this.#next = 0;
       }
     }
@@ -240,7 +331,9 @@ export class Respondent {
     const headLength = this.#head.length;
     const head = this.queue.peek(headLength);
     const lines = this.#head.lines;
-    this.#parseStatusLine(head, lines[1]!);
+    const start = lines[0]!;
+    // Skipped empty lines (when tolerated) put the status line further in.
+    this.#parseStatusLine(start === 0 ? head : head.subarray(start), lines[1]! - start);
     parseFields(head, lines, 2, this.#lenient.obsFold, this.#headers, 'response');
     this.queue.consume(headLength);
     this.#headBytes = headLength;
@@ -257,8 +350,10 @@ export class Respondent {
 
   /** `HTTP/1.x SSS reason`: the version, one space, three digits, one space, then any field-value characters. */
   #parseStatusLine(head: Buffer, lineEnd: number): void {
+    // `HTTP/1.1 200` with no space and no reason, when tolerated, reads as an empty reason.
+    const bare = lineEnd === 12 && this.#lenient.bareStatus;
     if (
-      lineEnd < 13 ||
+      (lineEnd < 13 && !bare) ||
       head[0] !== 0x48 ||
       head[1] !== 0x54 ||
       head[2] !== 0x54 ||
@@ -266,7 +361,7 @@ export class Respondent {
       head[4] !== 0x2f ||
       head[6] !== 0x2e ||
       head[8] !== SP ||
-      head[12] !== SP
+      (head[12] !== SP && !bare)
     ) {
       throw malformed('response', 'malformed status line');
     }
@@ -284,7 +379,7 @@ export class Respondent {
     for (let i = 13; i < lineEnd; i++) if (FIELD_VALUE[head[i]!] !== 1) throw malformed('response', 'invalid character in the reason phrase');
     this.#minor = minor === 0 ? 0 : 1;
     this.#status = status;
-    this.#reason = (head as unknown as LatinText).latin1Slice(13, lineEnd);
+    this.#reason = bare ? '' : (head as unknown as LatinText).latin1Slice(13, lineEnd);
   }
 
   #finish(): void {
@@ -296,7 +391,7 @@ export class Respondent {
       method: this.#methods[this.#next] ?? 'GET',
       headers: this.#headers,
       trailers: this.#body.trailers,
-      body: this.#body.takeBody(),
+      body: this.#streamBodies ? EMPTY : this.#body.takeBody(),
       chunked: framing.body === BodyKind.chunked,
       persisted: framing.persisted,
       switched: framing.switched,

@@ -30,6 +30,11 @@ export interface Client extends Connection {
   serviceConnect(): boolean;
   /** serviceConnect, serviceSends, serviceReceives. */
   service(): void;
+  /**
+   * Whether the connection keeps the process alive (a real socket's
+   * ref/unref); absent where there is no process to hold (simulated).
+   */
+  hold?(held: boolean): void;
   /** The tyme at which this client next needs a pass even if nothing happens (see Servant.nextDue). */
   nextDue(): number;
 }

@@ -224,6 +224,18 @@ export abstract class NetConnection extends BaseConnection {
     this.#dropQueues();
   }
 
+  /**
+   * Whether this connection's socket keeps the process alive (Node's
+   * `ref`/`unref`): a client pooling an idle connection lets go of it, so an
+   * idle pool never holds a finished program open.
+   */
+  hold(held: boolean): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    if (held) socket.ref();
+    else socket.unref();
+  }
+
   /** True while a socket is attached (connecting, connected or closing). */
   protected get hasSocket(): boolean {
     return this.#socket !== null && !this.stateClosed && !this.stateCutoff;

@@ -1,0 +1,391 @@
+/**
+ * @module
+ * One of a {@link Patron}'s connections: a {@link Client} to one origin, the
+ * {@link Respondent} reading its responses, and the exchanges on it in
+ * order. Each pass it takes in what the network did, parses responses into
+ * their exchanges (only while the exchange being read has room: a lagging
+ * consumer stops the reading, and the client's bounded queue then stops the
+ * socket), writes requests and their bodies as the connection has room, and
+ * checks its one deadline, whose meaning follows the phase: connecting,
+ * waiting for 100 Continue, waiting for a response head, waiting for body
+ * bytes, or sitting idle in the pool.
+ *
+ * When the connection is lost before a response's first byte, its
+ * exchanges are handed back to the Patron ({@link ConnectionHost.lost}),
+ * which retries the idempotent ones once on a fresh connection; an exchange
+ * whose response had begun fails with HIO_ERR_CONNECTION_LOST.
+ */
+import { HioError, type HttpParseError } from '../core/errors.js';
+import type { Tymth } from '../core/tymist.js';
+import type { Client } from '../net/client.js';
+import { Pulled, BodyPump } from './body-pump.js';
+import { Exchange, ExchangeState } from './exchange.js';
+import type { Origin } from './outgoing-request.js';
+import { Respondent, type RespondentOptions } from './respondent.js';
+
+/** What a connection needs from its Patron. */
+export interface ConnectionHost {
+  /** Settings, in seconds of tyme and bytes. */
+  readonly settings: ConnectionSettings;
+  /** Exchanges sent on a lost connection, no byte of whose response arrived: the Patron retries or fails each. */
+  lost(connection: PatronConnection, exchanges: Exchange[], error: HioError): void;
+  /** Wakes the Patron for another pass. */
+  wake(): void;
+}
+
+/** The timing and size settings of a Patron's connections. */
+export interface ConnectionSettings {
+  readonly connectTymeout: number;
+  readonly responseTymeout: number;
+  readonly bodyTymeout: number;
+  readonly continueTymeout: number;
+  readonly keepAliveTymeout: number;
+  readonly keepAliveMaxTymeout: number;
+  readonly keepAliveMargin: number;
+  readonly bodyHighWater: number;
+  readonly respondent: RespondentOptions;
+}
+
+const Phase = { connecting: 0, open: 1, closed: 2 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** What the request being written is waiting for. */
+const Send = { idle: 0, head: 1, continue: 2, body: 3 } as const;
+type Send = (typeof Send)[keyof typeof Send];
+
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+/** The idle seconds a `Keep-Alive: timeout=N` hint allows, or -1 without one. */
+export function keepAliveHint(value: string | undefined): number {
+  if (value === undefined) return -1;
+  const match = /(?:^|[\s,])timeout\s*=\s*"?(\d+)/i.exec(value);
+  return match === null ? -1 : Number(match[1]);
+}
+
+/** See the module note. */
+export class PatronConnection {
+  readonly origin: Origin;
+  readonly client: Client;
+  readonly respondent: Respondent;
+  /** Exchanges on this connection in order: [0]'s response is being read; [#sendIndex] is being written. */
+  readonly exchanges: Exchange[] = [];
+  /** True once a response completed on it: a request sent on it again rides a reused connection. */
+  reused = false;
+  /** True once it must take no more requests (the server said close, a request body was cut short, …). */
+  retiring = false;
+  readonly #host: ConnectionHost;
+  #phase: Phase = Phase.connecting;
+  #send: Send = Send.idle;
+  #sendIndex = 0;
+  #pump: BodyPump | null = null;
+  /** Bytes of a fixed-length streamed body still to send. */
+  #bodyLeft = 0;
+  /** Tyme of the current deadline (Infinity: none). */
+  #due = Infinity;
+  #tymth: Tymth;
+  /** Seconds an idle connection may stay pooled, from the last response's hint. */
+  #idleTymeout: number;
+
+  constructor(origin: Origin, client: Client, host: ConnectionHost, tymth: Tymth) {
+    this.origin = origin;
+    this.client = client;
+    this.#host = host;
+    this.#tymth = tymth;
+    this.#idleTymeout = host.settings.keepAliveTymeout;
+    this.respondent = new Respondent(client.rxQueue, { ...host.settings.respondent, streamBodies: true });
+    client.waker = () => host.wake();
+    client.wind(tymth);
+    client.open();
+    this.#due = tymth() + host.settings.connectTymeout;
+  }
+
+  /** True once closed: the Patron drops it. */
+  get closed(): boolean {
+    return this.#phase === Phase.closed;
+  }
+
+  /** True while it has no exchange and may take one. */
+  get idle(): boolean {
+    return this.exchanges.length === 0 && !this.retiring && this.#phase !== Phase.closed;
+  }
+
+  /** True when it may take `exchange` behind those it carries, pipelined up to `depth`. */
+  canPipeline(exchange: Exchange, depth: number): boolean {
+    if (this.retiring || this.#phase === Phase.closed || this.exchanges.length >= depth || !exchange.request.idempotent) return false;
+    for (const each of this.exchanges) if (!each.request.idempotent) return false;
+    return this.exchanges.length === 0 || this.#phase === Phase.open;
+  }
+
+  /** The tyme of this connection's next deadline. */
+  get due(): number {
+    return Math.min(this.#due, this.client.nextDue());
+  }
+
+  /** Re-bases the connection onto another tyme. */
+  wind(tymth: Tymth): void {
+    this.#tymth = tymth;
+    this.client.wind(tymth);
+  }
+
+  /** Puts an exchange on this connection; it is written on the next pass. */
+  add(exchange: Exchange): void {
+    exchange.state = ExchangeState.sent;
+    this.respondent.expect(exchange.request.method, exchange.request.expectContinue);
+    this.exchanges.push(exchange);
+    if (this.exchanges.length === 1) this.#due = this.#phase === Phase.open ? Infinity : this.#due;
+  }
+
+  /** One pass: connect, receive, parse, write, deadlines. */
+  service(): void {
+    if (this.#phase === Phase.closed) return;
+    const client = this.client;
+    const settings = this.#host.settings;
+    if (this.#phase === Phase.connecting) {
+      if (client.serviceConnect()) {
+        this.#phase = Phase.open;
+        this.#due = this.exchanges.length === 0 ? this.#tymth() + this.#idleTymeout : Infinity;
+      } else if (client.cutoff) {
+        this.#lose(new HioError('HIO_ERR_CONNECT', `could not connect to ${this.origin.key}`, { cause: client.error }));
+        return;
+      } else {
+        if (this.#tymth() >= this.#due) this.#lose(new HioError('HIO_ERR_CONNECT_TIMEOUT', `no connection to ${this.origin.key} within ${settings.connectTymeout} s`));
+        return;
+      }
+    } else {
+      client.serviceReceives();
+    }
+    this.#read();
+    if (this.closed) return;
+    this.#write();
+    if (this.closed) return;
+    client.serviceSends();
+    this.#checkEnd();
+    if (!this.closed && this.#tymth() >= this.#due) this.#expire();
+  }
+
+  /** Closes the connection; exchanges still on it fail with `error` (none are retried). */
+  close(error: HioError = new HioError('HIO_ERR_ABORTED', 'the client closed')): void {
+    if (this.#phase === Phase.closed) return;
+    this.#phase = Phase.closed;
+    this.#pump?.cancel();
+    this.#pump = null;
+    this.client.waker = null;
+    this.client.close();
+    const exchanges = this.exchanges.splice(0);
+    for (const exchange of exchanges) exchange.markFailed(error);
+  }
+
+  /** Parses what arrived into the exchanges, as far as their consumers have room. */
+  #read(): void {
+    const respondent = this.respondent;
+    const highWater = this.#host.settings.bodyHighWater;
+    while (this.exchanges.length > 0) {
+      const exchange = this.exchanges[0]!;
+      if (exchange.cancelled) {
+        // Its response can only be skipped by reading it all: give up the connection instead.
+        this.retiring = true;
+        this.exchanges.shift();
+        exchange.markFailed(new HioError('HIO_ERR_ABORTED', 'the request was cancelled'));
+        this.#lose(new HioError('HIO_ERR_ABORTED', 'an earlier request on the connection was cancelled'));
+        return;
+      }
+      if (exchange.state === ExchangeState.headed && exchange.buffered >= highWater) return;
+      const progress = respondent.parse();
+      const parts = respondent.takeParts();
+      if (parts.length > 0) {
+        exchange.push(parts);
+        this.#due = this.#tymth() + this.#host.settings.bodyTymeout;
+      }
+      if (progress === 'more') {
+        if (parts.length > 0) exchange.listener?.onProgress(exchange);
+        return;
+      }
+      if (progress === 'error') {
+        this.exchanges.shift();
+        exchange.markFailed(respondent.error as HttpParseError);
+        this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier response on the connection was malformed'));
+        return;
+      }
+      if (progress === 'head') {
+        exchange.markHeaded(respondent.head);
+        this.#due = this.#tymth() + this.#host.settings.bodyTymeout;
+        continue;
+      }
+      // A whole message: interim or final.
+      const head = respondent.head;
+      const response = respondent.take();
+      if (response.status < 200 && !response.switched) {
+        if (response.status === 100 && this.#send === Send.continue && this.#sendIndex === 0) {
+          this.#send = Send.body;
+          this.#due = Infinity;
+        } else {
+          exchange.interim.push(head);
+        }
+        continue;
+      }
+      this.exchanges.shift();
+      this.#sendIndex -= 1;
+      if (exchange.state !== ExchangeState.headed) exchange.markHeaded(head);
+      exchange.markDone(response.trailers);
+      this.reused = true;
+      const requestClose = exchange.request.headers.some(([name, value]) => value === 'close' && name.toLowerCase() === 'connection');
+      if (!response.persisted || response.switched || requestClose) this.retiring = true;
+      if (this.#sendIndex < 0) {
+        // The answer came before the request was all sent (a 413, a 417, a final answer instead of 100): the body's framing is broken off.
+        this.#sendIndex = 0;
+        this.#send = Send.idle;
+        this.#pump?.cancel();
+        this.#pump = null;
+        this.retiring = true;
+      }
+      const hint = keepAliveHint(head.headers.get('keep-alive'));
+      if (hint >= 0) this.#idleTymeout = Math.min(hint - this.#host.settings.keepAliveMargin, this.#host.settings.keepAliveMaxTymeout);
+      if (this.#idleTymeout <= 0) this.retiring = true;
+      if (this.retiring) {
+        this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'the connection closed after an earlier response'));
+        return;
+      }
+      this.#due = this.exchanges.length === 0 ? this.#tymth() + this.#idleTymeout : this.#sendIndex > 0 ? this.#tymth() + this.#host.settings.responseTymeout : Infinity;
+    }
+  }
+
+  /** Writes requests in order, each body as the connection has room. */
+  #write(): void {
+    const client = this.client;
+    const highWater = this.#host.settings.bodyHighWater;
+    while (this.#sendIndex < this.exchanges.length) {
+      const exchange = this.exchanges[this.#sendIndex]!;
+      const request = exchange.request;
+      if (this.#send === Send.idle) {
+        client.tx(request.headBytes);
+        if (request.body === null) {
+          this.#sent();
+          continue;
+        }
+        if (request.body.kind === 'stream') {
+          this.#pump = new BodyPump(request.body.source, () => this.#host.wake());
+          this.#bodyLeft = request.length;
+        }
+        if (request.expectContinue) {
+          this.#send = Send.continue;
+          this.#due = this.#tymth() + this.#host.settings.continueTymeout;
+          return;
+        }
+        this.#send = Send.body;
+      }
+      if (this.#send === Send.continue) return;
+      // Send.body
+      if (request.body!.kind === 'bytes') {
+        client.tx(request.body!.bytes);
+        this.#sent();
+        continue;
+      }
+      const pump = this.#pump!;
+      while (client.txPending < highWater) {
+        const chunk = pump.pull();
+        if (chunk === Pulled.wait) return;
+        if (chunk === Pulled.end) {
+          if (pump.error !== null || (request.length >= 0 && this.#bodyLeft !== 0)) {
+            const error = pump.error ?? new HioError('HIO_ERR_REQUEST_BODY', `the request body ended ${this.#bodyLeft} bytes short of its Content-Length`);
+            this.#failSending(exchange, error);
+            return;
+          }
+          if (request.length < 0) client.tx(LAST_CHUNK);
+          this.#pump = null;
+          this.#sent();
+          break;
+        }
+        if (request.length >= 0) {
+          if (chunk.length > this.#bodyLeft) {
+            this.#failSending(exchange, new HioError('HIO_ERR_REQUEST_BODY', 'the request body is longer than its Content-Length'));
+            return;
+          }
+          this.#bodyLeft -= chunk.length;
+          client.tx(chunk);
+        } else {
+          client.tx(Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'));
+          client.tx(chunk);
+          client.tx(CRLF);
+        }
+      }
+      if (this.#pump !== null) return;
+    }
+  }
+
+  /** The request at #sendIndex is all written. */
+  #sent(): void {
+    this.#send = Send.idle;
+    this.#sendIndex += 1;
+    if (this.#sendIndex === 1 && this.exchanges[0]!.state === ExchangeState.sent) this.#due = this.#tymth() + this.#host.settings.responseTymeout;
+  }
+
+  /** A request body failed while being sent: the request cannot be finished, nor the connection reused. */
+  #failSending(exchange: Exchange, error: HioError): void {
+    const index = this.exchanges.indexOf(exchange);
+    this.exchanges.splice(index, 1);
+    exchange.markFailed(error);
+    this.client.reset();
+    this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier request on the connection failed'));
+  }
+
+  /** The peer half-closed, or the connection was cut off. */
+  #checkEnd(): void {
+    const client = this.client;
+    if (!client.rxEnded && !client.cutoff) return;
+    if (this.exchanges.length > 0 && client.rxEnded) {
+      this.respondent.end();
+      this.#read();
+      if (this.closed) return;
+    }
+    if (this.exchanges.length === 0) {
+      this.close();
+      return;
+    }
+    const cause = client.error;
+    this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', `the connection to ${this.origin.key} ${cause === null ? 'closed' : 'failed'}`, { cause }));
+  }
+
+  /** A deadline passed. */
+  #expire(): void {
+    if (this.exchanges.length === 0) {
+      this.close();
+      return;
+    }
+    if (this.#send === Send.continue) {
+      // No 100 came in time: send the body anyway (RFC 9110 §10.1.1).
+      this.#send = Send.body;
+      this.#due = Infinity;
+      this.#host.wake();
+      return;
+    }
+    const exchange = this.exchanges[0]!;
+    const error =
+      exchange.state === ExchangeState.headed
+        ? new HioError('HIO_ERR_BODY_IDLE_TIMEOUT', `no response body byte for ${this.#host.settings.bodyTymeout} s`)
+        : new HioError('HIO_ERR_RESPONSE_TIMEOUT', `no response head within ${this.#host.settings.responseTymeout} s`);
+    this.exchanges.shift();
+    exchange.markFailed(error);
+    this.client.reset();
+    this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier request on the connection timed out'));
+  }
+
+  /**
+   * Ends the connection: the exchange whose response had begun fails with
+   * `error`; the others (no byte of their responses came) go back to the
+   * Patron to be retried or failed.
+   */
+  #lose(error: HioError): void {
+    const exchanges = this.exchanges.splice(0);
+    const first = exchanges[0];
+    if (first !== undefined && first.state === ExchangeState.headed) {
+      exchanges.shift();
+      first.markFailed(error);
+    } else if (first !== undefined && this.respondent.started && this.#phase === Phase.open) {
+      exchanges.shift();
+      first.markFailed(error);
+    }
+    this.close();
+    if (exchanges.length > 0) this.#host.lost(this, exchanges, error);
+  }
+}
