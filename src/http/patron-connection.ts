@@ -114,7 +114,7 @@ export class PatronConnection {
   canPipeline(exchange: Exchange, depth: number): boolean {
     if (this.retiring || this.#phase === Phase.closed || this.exchanges.length >= depth || !exchange.request.idempotent) return false;
     for (const each of this.exchanges) if (!each.request.idempotent) return false;
-    return this.exchanges.length === 0 || this.#phase === Phase.open;
+    return true;
   }
 
   /** The tyme of this connection's next deadline. */
@@ -149,7 +149,8 @@ export class PatronConnection {
         this.#lose(new HioError('HIO_ERR_CONNECT', `could not connect to ${this.origin.key}`, { cause: client.error }));
         return;
       } else {
-        if (this.#tymth() >= this.#due) this.#lose(new HioError('HIO_ERR_CONNECT_TIMEOUT', `no connection to ${this.origin.key} within ${settings.connectTymeout} s`));
+        if (this.#tymth() >= this.#due)
+          this.#lose(new HioError('HIO_ERR_CONNECT_TIMEOUT', `no connection to ${this.origin.key} within ${settings.connectTymeout} s`));
         return;
       }
     } else {
@@ -246,7 +247,8 @@ export class PatronConnection {
         this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'the connection closed after an earlier response'));
         return;
       }
-      this.#due = this.exchanges.length === 0 ? this.#tymth() + this.#idleTymeout : this.#sendIndex > 0 ? this.#tymth() + this.#host.settings.responseTymeout : Infinity;
+      this.#due =
+        this.exchanges.length === 0 ? this.#tymth() + this.#idleTymeout : this.#sendIndex > 0 ? this.#tymth() + this.#host.settings.responseTymeout : Infinity;
     }
   }
 

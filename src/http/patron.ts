@@ -118,13 +118,15 @@ const KNOWN = [
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
   const chosen = value ?? fallback;
-  if (typeof chosen !== 'number' || Number.isNaN(chosen) || chosen < 0) throw new HioError('HIO_ERR_INVALID_OPTION', `Patron: ${name} must be seconds >= 0, got ${chosen}`);
+  if (typeof chosen !== 'number' || Number.isNaN(chosen) || chosen < 0)
+    throw new HioError('HIO_ERR_INVALID_OPTION', `Patron: ${name} must be seconds >= 0, got ${chosen}`);
   return chosen;
 }
 
 function whole(name: string, value: number | undefined, fallback: number, least: number): number {
   const chosen = value ?? fallback;
-  if (!Number.isInteger(chosen) || chosen < least) throw new HioError('HIO_ERR_INVALID_OPTION', `Patron: ${name} must be an integer >= ${least}, got ${chosen}`);
+  if (!Number.isInteger(chosen) || chosen < least)
+    throw new HioError('HIO_ERR_INVALID_OPTION', `Patron: ${name} must be an integer >= ${least}, got ${chosen}`);
   return chosen;
 }
 
@@ -324,10 +326,12 @@ export class Patron implements ConnectionHost {
         connection.service();
         if (connection.closed) closed += 1;
       }
-      if (closed > 0) {
-        for (let i = connections.length - 1; i >= 0; i--) if (connections[i]!.closed) connections.splice(i, 1);
-        // Freed slots (and retried exchanges) may take queued requests now.
-        if (pool.queue.length > 0) this.#dirty = true;
+      if (closed > 0) for (let i = connections.length - 1; i >= 0; i--) if (connections[i]!.closed) connections.splice(i, 1);
+      // Connections freed in this pass (and retried exchanges) take queued requests; the next pass writes them.
+      if (pool.queue.length > 0) {
+        const waiting = pool.queue.length;
+        this.#dispatch(pool, tymth);
+        if (pool.queue.length < waiting) this.#dirty = true;
       }
     }
   }
