@@ -27,6 +27,7 @@
  * long as it has work, and lets its idle pooled sockets go, so a program
  * using it exits when done.
  */
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { realClock, type Clock } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
@@ -169,7 +170,12 @@ export class Patron implements ConnectionHost {
     this.#connect =
       options.connect ??
       ((origin: Origin): Client =>
-        new NetClient({ host: origin.hostname, port: origin.port, ...(origin.secure && { tls: { servername: origin.hostname, ...tls } }) }));
+        new NetClient({
+          host: origin.hostname,
+          port: origin.port,
+          // SNI carries host names only (RFC 6066 §3): an address is checked against the certificate's IP names.
+          ...(origin.secure && { tls: { ...(isIP(origin.hostname) === 0 && { servername: origin.hostname }), ...tls } }),
+        }));
     this.#connections = whole('connections', options.connections, 64, 1);
     this.#pipelining = whole('pipelining', options.pipelining, 1, 1);
     this.#expectContinueBytes = whole('expectContinueBytes', options.expectContinueBytes, 1 << 20, 0);

@@ -7,7 +7,7 @@
  * client that failed or was cut off reconnects every `reconnectTymeout`
  * seconds of tyme, keeping its queues.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { checkOptions } from '../core/options.js';
 import type { Tymth } from '../core/tymist.js';
@@ -104,7 +104,7 @@ export class NetClient extends NetConnection implements Client {
       const socket: Socket =
         this.#tls === undefined
           ? netConnect({ host, port, allowHalfOpen: true, noDelay: true }, onConnect)
-          : tlsConnect({ servername: host, ...this.#tls, host, port }, onConnect);
+          : tlsConnect({ ...(isIP(host) === 0 && { servername: host }), ...this.#tls, host, port }, onConnect);
       this.attach(socket);
     } catch (error) {
       this.fail(toNetError(error, 'connect'));

@@ -5,21 +5,11 @@
  * responses, trailers, close-delimited bodies, timeouts, request bodies
  * from every kind of source, and a slow consumer.
  */
-import { createHash } from 'node:crypto';
 import test from 'ava';
-import { AppServer } from '../../src/app/app-server.js';
-import type { FetchHandler } from '../../src/app/fetch-responder.js';
 import type { HioError } from '../../src/core/errors.js';
 import { ExchangeState, type Exchange } from '../../src/http/exchange.js';
 import { httpWorld, type HttpWorld } from '../helpers/http-client.js';
 import { rawServer, requestLines, simPatron } from '../helpers/patron-world.js';
-
-function appWorld(fetch: FetchHandler, serverOptions: Record<string, unknown> = {}, netOptions: Record<string, unknown> = {}): HttpWorld {
-  return httpWorld(serverOptions, netOptions, (bare) => {
-    const { onError: _fault, steward: _steward, respond: _respond, ...shared } = bare;
-    return new AppServer({ ...shared, fetch });
-  });
-}
 
 function settled(world: HttpWorld, exchanges: Exchange[], seconds = 10): boolean {
   return world.run(seconds, () => exchanges.every((exchange) => exchange.settled));
