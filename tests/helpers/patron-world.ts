@@ -36,10 +36,17 @@ export interface RawConnection {
 /**
  * A raw server on `host:port` of the network: every pass, each connection's
  * new bytes are appended to its `received` and `script` runs for it (it
- * writes with `remoter.tx`, closes, resets…). Returns the connections, in
+ * writes with `remoter.tx`, closes, resets…). While `reading()` is false
+ * it takes nothing from the network (a stalled reader). Returns the connections, in
  * accept order.
  */
-export function rawServer(world: HttpWorld, script: (connection: RawConnection) => void, host = 'raw', port = 80): RawConnection[] {
+export function rawServer(
+  world: HttpWorld,
+  script: (connection: RawConnection) => void,
+  host = 'raw',
+  port = 80,
+  reading: () => boolean = () => true,
+): RawConnection[] {
   const servant = new SimServant({ net: world.net as SimNet, host, port });
   const connections: RawConnection[] = [];
   const known = new Map<Remoter, RawConnection>();
@@ -55,7 +62,7 @@ export function rawServer(world: HttpWorld, script: (connection: RawConnection) 
             known.set(remoter, connection);
             connections.push(connection);
           }
-          if (remoter.rxQueue.length > 0) connection.received += remoter.rxQueue.take(remoter.rxQueue.length).toString('latin1');
+          if (remoter.rxQueue.length > 0 && reading()) connection.received += remoter.rxQueue.take(remoter.rxQueue.length).toString('latin1');
           if (!remoter.cutoff) script(connection);
         }
         servant.serviceSends();

@@ -5,6 +5,7 @@
  * responses, trailers, close-delimited bodies, timeouts, request bodies
  * from every kind of source, and a slow consumer.
  */
+import { createHash } from 'node:crypto';
 import test from 'ava';
 import type { HioError } from '../../src/core/errors.js';
 import { ExchangeState, type Exchange } from '../../src/http/exchange.js';
@@ -300,4 +301,75 @@ test('Patron fails a connect to a refused port with HIO_ERR_CONNECT, at once and
   t.true(settled(world, [refused]));
   t.is(refused.error?.code, 'HIO_ERR_CONNECT');
   t.is(refused.retries, 0);
+});
+
+test('Patron bounds a slow consumer: the body waits at the high-water mark and the connection stops reading until it is read', (t) => {
+  const body = Buffer.alloc(4 << 20);
+  for (let i = 0; i < body.length; i += 1000) body[i] = (i / 1000) & 255;
+  const world = httpWorld();
+  let sent = 0;
+  rawServer(world, (connection) => {
+    if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
+      connection.state = 1;
+      connection.remoter.tx(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`));
+    }
+    // Write as the connection takes it, like a server honouring backpressure.
+    while (connection.state === 1 && sent < body.length && connection.remoter.txPending < 256 * 1024) {
+      connection.remoter.tx(body.subarray(sent, sent + 65536));
+      sent += 65536;
+    }
+  });
+  const patron = simPatron(world, { bodyHighWater: 64 * 1024 });
+  const exchange = patron.request({ url: 'http://raw/big' });
+  world.run(20);
+  t.is(exchange.state, ExchangeState.headed);
+  t.true(exchange.buffered >= 64 * 1024 && exchange.buffered < 64 * 1024 + 65536, `${exchange.buffered}`);
+  t.true(sent < body.length / 2, `the server could only send ${sent} bytes`);
+  const hash = createHash('md5');
+  let received = 0;
+  t.true(
+    world.run(60, () => {
+      for (let chunk = exchange.read(); chunk !== null; chunk = exchange.read()) {
+        hash.update(chunk);
+        received += chunk.length;
+      }
+      return exchange.ended;
+    }),
+  );
+  t.is(received, body.length);
+  t.is(hash.digest('hex'), createHash('md5').update(body).digest('hex'));
+});
+
+test('Patron sends a request body from a generator or a stream only as fast as the connection takes it', (t) => {
+  const world = httpWorld();
+  let holding = true;
+  // The server reads nothing while holding, so the client's sends back up.
+  const raw = rawServer(
+    world,
+    (connection) => {
+      if (connection.state === 0 && connection.received.endsWith('0\r\n\r\n')) {
+        connection.state = 1;
+        connection.remoter.tx(Buffer.from(OK));
+      }
+    },
+    'raw',
+    80,
+    () => !holding,
+  );
+  let pulled = 0;
+  function* chunks(): Generator<Buffer> {
+    for (let i = 0; i < 300; i++) {
+      pulled += 1;
+      yield Buffer.alloc(16 * 1024, i);
+    }
+  }
+  const patron = simPatron(world);
+  const upload = patron.request({ url: 'http://raw/up', method: 'POST', body: chunks() });
+  world.run(5);
+  t.true(pulled < 100, `pulled ${pulled} of 300 chunks while the server read nothing`);
+  holding = false;
+  t.true(settled(world, [upload], 120));
+  t.is(upload.status, 200);
+  t.is(pulled, 300);
+  t.true(raw[0]!.received.length > 300 * 16 * 1024);
 });
