@@ -157,6 +157,7 @@ export class Patron implements ConnectionHost {
   /** True while a doer (the caller's or our own) drives the Patron. */
   #driven = false;
   #selfDriving = false;
+  #selfDrivePending = false;
   #selfDoist: Doist | null = null;
   #clockOrigin = 0;
   /** Exchanges not yet settled, and sleeps pending: the work a self-driving Patron runs for. */
@@ -470,7 +471,16 @@ export class Patron implements ConnectionHost {
    * work is left (exchanges unsettled or bodies unread, sleeps pending).
    */
   #selfDrive(): void {
-    if (this.#driven || this.#selfDriving) return;
+    if (this.#driven || this.#selfDriving || this.#selfDrivePending) return;
+    // Decide on the next turn of the event loop: a caller that queues requests and then starts its own Doist drives them.
+    this.#selfDrivePending = true;
+    setImmediate(() => {
+      this.#selfDrivePending = false;
+      if (!this.#driven && !this.#selfDriving && !this.#closed && this.#hasWork()) this.#startSelfDrive();
+    });
+  }
+
+  #startSelfDrive(): void {
     this.#selfDriving = true;
     if (this.#selfDoist === null) {
       this.#clockOrigin = this.#clock.now();
@@ -487,7 +497,7 @@ export class Patron implements ConnectionHost {
         this.#selfDriving = false;
         for (const pool of this.#pools.values()) for (const connection of pool.connections) connection.client.hold?.(false);
         // Work that arrived as the run ended starts another.
-        if (this.#hasWork()) this.#selfDrive();
+        if (this.#hasWork() && !this.#driven && !this.#closed) this.#startSelfDrive();
       });
   }
 
