@@ -18,12 +18,7 @@ import { FIELD_VALUE, TCHAR } from './chars.js';
 
 /** What a request body may be given as; strings are sent as UTF-8. */
 export type RequestBodySource =
-  | Uint8Array
-  | ArrayBuffer
-  | string
-  | ReadableStream<Uint8Array | string>
-  | AsyncIterable<Uint8Array | string>
-  | Iterable<Uint8Array | string>;
+  Uint8Array | ArrayBuffer | string | ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 /** Header fields as a caller gives them. */
 export type HeaderFields =
