@@ -44,7 +44,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from './limits.js';
 import { OutgoingRequest, type Origin, type PatronRequest, type RequestBodySource } from './outgoing-request.js';
 import { PatronConnection, type ConnectionHost, type ConnectionSettings } from './patron-connection.js';
 import { abortReason, headOf, readFetchCall, responseOf, type PatronFetchInit } from './patron-fetch.js';
-import { decideRedirect, newRedirectState, type RedirectHop } from './redirects.js';
+import { decideRedirect, isRedirectStatus, newRedirectState, type RedirectHop } from './redirects.js';
 import type { ResponseLenience } from './respondent.js';
 
 /** A fetch body as the redirect layer carries it. */
@@ -278,11 +278,14 @@ export class Patron implements ConnectionHost {
       this.#selfDrive();
       await headOf(exchange, signal);
       if (call.redirect === 'manual') return responseOf(exchange, hop.url, redirected, signal);
+      if (call.redirect === 'error' && isRedirectStatus(exchange.status)) {
+        exchange.discard();
+        throw new HioError('HIO_ERR_REDIRECT_LIMIT', `a ${exchange.status} redirect, with redirect: 'error'`);
+      }
       const decision = decideRedirect(hop, exchange.status, exchange.headers.get('location') ?? null, state, { maxRedirects });
       if (decision.kind === 'final') return responseOf(exchange, hop.url, redirected, signal);
       exchange.discard();
       if (decision.kind === 'error') throw decision.error;
-      if (call.redirect === 'error') throw new HioError('HIO_ERR_REDIRECT_LIMIT', `redirected to ${decision.hop.url.href} with redirect: 'error'`);
       hop = decision.hop;
       redirected = true;
     }
