@@ -19,7 +19,8 @@ import { HioError, type HttpParseError } from '../core/errors.js';
 import type { Tymth } from '../core/tymist.js';
 import type { Client } from '../net/client.js';
 import { Pulled, BodyPump } from './body-pump.js';
-import { Exchange, ExchangeState } from './exchange.js';
+import type { Exchange } from './exchange.js';
+import { ExchangeState } from './exchange.js';
 import type { Origin } from './outgoing-request.js';
 import { Respondent, type RespondentOptions } from './respondent.js';
 
