@@ -52,11 +52,20 @@ async function fetchIn(world: HttpWorld, patron: Patron, url: string, init: Para
   return settled.response;
 }
 
-async function jsonIn(world: HttpWorld, response: Response): Promise<Record<string, unknown>> {
+/** What the handler echoes. */
+interface Echo {
+  readonly method: string;
+  readonly path: string;
+  readonly body: string;
+  readonly type: string | null;
+  readonly auth: string | null;
+}
+
+async function jsonIn(world: HttpWorld, response: Response): Promise<Echo> {
   let body: unknown = null;
   void response.json().then((value) => (body = value));
   await world.settle(10, () => body !== null);
-  return body as Record<string, unknown>;
+  return body as Echo;
 }
 
 test('Patron#fetch returns a WHATWG Response: status, headers, url and a body', async (t) => {
