@@ -40,6 +40,7 @@ export const errorCodes = {
   HIO_ERR_BODY_DISCARDED: 'the request body was read after its response completed or its reader cancelled it',
   HIO_ERR_FILE: 'a file could not be read (permissions, or an input/output failure)',
   HIO_ERR_INVALID_EVENT: 'an event for an event stream has a field its line cannot carry',
+  HIO_ERR_EVENT_TOO_LARGE: 'an event-stream line or the data of one event is larger than maxEventBytes',
 } as const;
 
 /** One of the stable error codes. */
