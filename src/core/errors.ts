@@ -53,6 +53,9 @@ export const errorCodes = {
   HIO_ERR_ABORTED: 'the request was aborted by its caller, or its client closed',
   HIO_ERR_FILE: 'a file could not be read (permissions, or an input/output failure)',
   HIO_ERR_INVALID_EVENT: 'an event for an event stream has a field its line cannot carry',
+  HIO_ERR_EVENT_TOO_LARGE: 'an event-stream line or the data of one event is larger than maxEventBytes',
+  HIO_ERR_EVENT_STREAM_REFUSED: 'an event-stream request was answered with a status other than 200 or a type other than text/event-stream',
+  HIO_ERR_EVENT_STREAM_LOST: 'an event stream could not reconnect within its maxAttempts consecutive attempts',
 } as const;
 
 /** One of the stable error codes. */

@@ -100,6 +100,16 @@ export const HTTP_DEFAULTS = Object.freeze({
   drainTymeout: 10,
 });
 
+/** The defaults of the event-stream client (`EventSource`) and its parser, in seconds of tyme and bytes. */
+export const EVENT_STREAM_DEFAULTS = Object.freeze({
+  /** Reconnection delay when the server sent no `retry` field (the HTML standard suggests a few seconds). */
+  retryDelay: 3,
+  /** Longest reconnection delay, however many attempts failed in a row. */
+  maxRetryDelay: 30,
+  /** Longest line, and largest data of one event, in bytes of UTF-8. */
+  maxEventBytes: 1024 * 1024,
+});
+
 /** Merges options over defaults, rejecting unknown keys and invalid values. */
 export function resolveLimits(limits: Partial<HttpLimits> = {}): HttpLimits {
   const merged = { ...DEFAULT_LIMITS, ...limits };
