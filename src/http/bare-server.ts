@@ -68,7 +68,7 @@ export interface BareServerOptions {
   readonly host?: string;
   /** Port of the default NetServant (default 8080; 0 picks a free one). */
   readonly port?: number;
-  /** Idle keep-alive timeout in seconds of tyme (default 5). */
+  /** Idle keep-alive timeout in seconds of tyme (default 5; 0: never), announced on responses that keep the connection open as `Keep-Alive: timeout=N`. */
   readonly keepAliveTymeout?: number;
   /** How long a connection owing the peer bytes may go without the peer accepting any, seconds of tyme (default 60). */
   readonly sendTymeout?: number;
@@ -102,7 +102,7 @@ export interface BareServerOptions {
   readonly onError?: FaultHandler;
   /** Server header value, or null for none (default "hio-ts"). */
   readonly serverName?: string | null;
-  /** Add Date, Server, Content-Length and Connection to responses (default true). */
+  /** Add Date, Server, Content-Length, Connection and Keep-Alive to responses (default true). */
   readonly requiredHeaders?: boolean;
   /**
    * Answer a request as soon as its head is parsed when it is next in line,

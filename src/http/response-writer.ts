@@ -11,7 +11,9 @@
  * - the status line and, unless switched off, the headers a response needs:
  *   Date, Server, Content-Length when the length is known, Transfer-Encoding
  *   chunked when it is not (HTTP/1.1), Connection when the connection will
- *   close (or, for HTTP/1.0, stay open);
+ *   close (or, for HTTP/1.0, stay open), and Keep-Alive with the idle
+ *   tymeout when it stays open (as node:http sends `Keep-Alive: timeout=5`),
+ *   so a client stops reusing the connection before the server closes it;
  * - no body for HEAD (the GET's headers, though), 1xx, 204 and 304;
  * - chunk framing and trailers; HTTP/1.0 gets no chunks (a body of unknown
  *   length is ended by closing the connection) and no 1xx;
@@ -61,8 +63,16 @@ export interface ResponseWriterOptions {
   readonly date?: string;
   /** The Server header value, or null to send none (default null). */
   readonly server?: string | null;
-  /** Whether the writer adds Date, Server, Content-Length or Transfer-Encoding, and Connection (default true). */
+  /** Whether the writer adds Date, Server, Content-Length or Transfer-Encoding, Connection and Keep-Alive (default true). */
   readonly requiredHeaders?: boolean;
+  /**
+   * The connection's idle tymeout, seconds of tyme: a response after which
+   * the connection stays open says `Keep-Alive: timeout=N`, N its whole
+   * seconds (at least 1), unless its headers have a Keep-Alive already
+   * (requiredHeaders only). Default 0: the connection never idles out, and
+   * no hint is sent.
+   */
+  readonly keepAliveTymeout?: number;
   /** Unsent bytes at or above which {@link ResponseWriter.writable} is false (default 64 KiB). */
   readonly highWater?: number;
   /** Called by {@link ResponseWriter.resume}: the host runs the responder again in its next pass. */
@@ -106,7 +116,7 @@ const Framing = { none: 0, length: 1, chunked: 2, close: 3 } as const;
 type Framing = (typeof Framing)[keyof typeof Framing];
 
 /** Bits for the header names the writer acts on. */
-const Seen = { date: 1, server: 2, type: 4, length: 8, connection: 16, encoding: 32 } as const;
+const Seen = { date: 1, server: 2, type: 4, length: 8, connection: 16, encoding: 32, keepAlive: 64 } as const;
 
 /** Writes one response onto a connection. */
 export class ResponseWriter<R extends RequestHead = Request> {
@@ -118,6 +128,8 @@ export class ResponseWriter<R extends RequestHead = Request> {
   readonly server: string | null;
   /** Whether the writer adds the headers a response needs. */
   readonly requiredHeaders: boolean;
+  /** The connection's idle tymeout announced in Keep-Alive, seconds of tyme; 0 for none. */
+  readonly keepAliveTymeout: number;
   /** Unsent bytes at or above which {@link writable} turns false. */
   readonly highWater: number;
   /** The status sent, once the head is written (0 before). */
@@ -148,6 +160,7 @@ export class ResponseWriter<R extends RequestHead = Request> {
     this.date = options.date ?? '';
     this.server = options.server ?? null;
     this.requiredHeaders = options.requiredHeaders ?? true;
+    this.keepAliveTymeout = options.keepAliveTymeout ?? 0;
     this.highWater = options.highWater ?? 64 * 1024;
     this.#wake = options.wake ?? null;
   }
@@ -433,6 +446,10 @@ export class ResponseWriter<R extends RequestHead = Request> {
         if (!this.#persisted) head += 'Connection: close\r\n';
         else if (http10) head += 'Connection: keep-alive\r\n';
       }
+      // The hint is for a connection that carries another request: not after a 101, whose connection is no longer HTTP.
+      if (this.#persisted && this.keepAliveTymeout > 0 && (present & Seen.keepAlive) === 0 && status >= 200) {
+        head += keepAliveLine(this.keepAliveTymeout);
+      }
     }
     this.status = status;
     this.#framing = framing;
@@ -456,8 +473,10 @@ function seen(name: string): number {
       return name.toLowerCase() === 'date' ? Seen.date : 0;
     case 6:
       return name.toLowerCase() === 'server' ? Seen.server : 0;
-    case 10:
-      return name.toLowerCase() === 'connection' ? Seen.connection : 0;
+    case 10: {
+      const lower = name.toLowerCase();
+      return lower === 'connection' ? Seen.connection : lower === 'keep-alive' ? Seen.keepAlive : 0;
+    }
     case 12:
       return name.toLowerCase() === 'content-type' ? Seen.type : 0;
     case 14:
@@ -467,6 +486,23 @@ function seen(name: string): number {
     default:
       return 0;
   }
+}
+
+/** The idle tymeout keepAliveLine last framed, and its line: a server has one, so the line is built once, not per response. */
+let hintTymeout = 0;
+let hintLine = '';
+
+/**
+ * The `Keep-Alive: timeout=N` line for an idle tymeout of `tymeout` seconds:
+ * N is its whole seconds, at least 1 (a client subtracts its own margin);
+ * '' for a tymeout that is not a positive finite number.
+ */
+function keepAliveLine(tymeout: number): string {
+  if (tymeout !== hintTymeout) {
+    hintLine = tymeout > 0 && Number.isFinite(tymeout) ? `Keep-Alive: timeout=${Math.max(1, Math.floor(tymeout))}\r\n` : '';
+    hintTymeout = tymeout;
+  }
+  return hintLine;
 }
 
 /** Calls `each` for every [name, value] of a headers init, in order, without copying it. */

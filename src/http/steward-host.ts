@@ -52,7 +52,7 @@ export interface StewardHost {
   readonly highWater: number;
   /** The Server header value, or null. */
   readonly serverName: string | null;
-  /** Whether responders add Date, Server, Content-Length and Connection. */
+  /** Whether responders add Date, Server, Content-Length, Connection and Keep-Alive. */
   readonly requiredHeaders: boolean;
   /** Whether a request is answered as soon as its head is parsed, its body streamed to the responder as it arrives (see Request.bodyStream). */
   readonly streamBodies: boolean;

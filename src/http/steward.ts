@@ -27,7 +27,9 @@
  *   byte, and a body at no less than `minBodyRate` bytes per second after a
  *   grace of `bodyTymeout` (else 408); a connection on which nothing moves
  *   either way — no byte read, none accepted by the peer — for the
- *   keep-alive tymeout closes (408 when a request was under way);
+ *   keep-alive tymeout closes (408 when a request was under way), and a
+ *   response that leaves the connection open announces that tymeout
+ *   (`Keep-Alive: timeout=N`);
  * - when the server drains, an idle connection closes at once and a busy one
  *   finishes the requests it received, the last answer saying
  *   `Connection: close`;
@@ -495,6 +497,8 @@ export class Steward implements ConnectionHandler {
       date: server.date(),
       server: server.serverName,
       requiredHeaders: server.requiredHeaders,
+      // The connection's own idle tymeout (the server's keepAliveTymeout, given it when this steward took it), announced in Keep-Alive.
+      keepAliveTymeout: this.remoter.tymeout,
       highWater: server.highWater,
       wake: this.#wake,
     });

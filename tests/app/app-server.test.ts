@@ -3,7 +3,7 @@
  * (promises settle between recurs, tyme stays virtual): the request as a
  * WHATWG Request, responses whole and streamed, HEAD, errors before and
  * after the head, onError, a slow application outliving the idle tymeout,
- * and a client going away mid-stream. Then `serve()` on real sockets,
+ * the Keep-Alive hint, and a client going away mid-stream. Then `serve()` on real sockets,
  * driven by Node's fetch.
  */
 import test from 'ava';
@@ -183,6 +183,22 @@ test('AppServer lets a slow application outlive the keep-alive tymeout', async (
   answer!(new Response('slow but here'));
   t.true(await world.settle(1, () => reader.responses.length === 1));
   t.is(reader.responses[0]!.body.toString(), 'slow but here');
+});
+
+test('AppServer announces its keep-alive tymeout on answers that keep the connection, unless the application sends its own Keep-Alive', async (t) => {
+  const world = appWorld((request) =>
+    new URL(request.url).pathname === '/own' ? new Response('own', { headers: { 'Keep-Alive': 'timeout=1' } }) : new Response('default'),
+  );
+  const { client, reader } = world.client();
+  client.tx(Buffer.from(GET('/default') + GET('/own') + GET('/last', 'Connection: close\r\n')));
+  t.true(await world.settle(2, () => reader.responses.length === 3));
+  const keepAlives = reader.responses.map((response) => response.headers.filter(([name]) => name.toLowerCase() === 'keep-alive').map(([, value]) => value));
+  t.deepEqual(keepAlives, [['timeout=5'], ['timeout=1'], []]);
+  const never = appWorld(() => new Response('forever'), { keepAliveTymeout: 0 });
+  const other = never.client();
+  other.client.tx(Buffer.from(GET()));
+  t.true(await never.settle(2, () => other.reader.responses.length === 1));
+  t.is(header(other.reader.responses[0]!, 'keep-alive'), undefined);
 });
 
 test('AppServer aborts the request signal and cancels the stream when the client goes away mid-response', async (t) => {

@@ -56,6 +56,8 @@ const post = (path: string, type: string, body: string): string =>
   `POST ${path} HTTP/1.1\r\nHost: server\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 /** The head every answer starts with, up to the fields a case adds. */
 const head = (status = '200 OK'): string => `HTTP/1.1 ${status}\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n`;
+/** The last field of every answer that leaves its connection open: the server's idle tymeout (5 s by default), announced. */
+const KEEP = 'Keep-Alive: timeout=5\r\n';
 /** What the server answers a fault with before anything was sent. */
 const FAULT_500 = `${head('500 Internal Server Error')}Content-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\nConnection: close\r\n\r\n500 Internal Server Error (HIO_ERR_APP)\n`;
 
@@ -95,44 +97,44 @@ function answered(count: number, methods: readonly string[] = []): (peer: Peer) 
 const EXACT_BODIES: Record<string, { make: () => Response; wire: Buffer }> = {
   '/light-string': {
     make: () => light('héllo'),
-    wire: Buffer.concat([Buffer.from(`${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\n\r\n`), Buffer.from('héllo')]),
+    wire: Buffer.concat([Buffer.from(`${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\n${KEEP}\r\n`), Buffer.from('héllo')]),
   },
   '/light-bytes': {
     make: () => light(new Uint8Array([0, 13, 10, 255])),
-    wire: Buffer.concat([Buffer.from(`${head()}Content-Length: 4\r\n\r\n`), Buffer.from([0, 13, 10, 255])]),
+    wire: Buffer.concat([Buffer.from(`${head()}Content-Length: 4\r\n${KEEP}\r\n`), Buffer.from([0, 13, 10, 255])]),
   },
   '/null': {
     make: () => new Response(null, { headers: { 'X-Empty': 'yes' } }),
-    wire: Buffer.from(`HTTP/1.1 200 OK\r\nx-empty: yes\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nContent-Length: 0\r\n\r\n`),
+    wire: Buffer.from(`HTTP/1.1 200 OK\r\nx-empty: yes\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nContent-Length: 0\r\n${KEEP}\r\n`),
   },
-  '/no-content': { make: () => new Response(null, { status: 204 }), wire: Buffer.from(`${head('204 No Content')}\r\n`) },
+  '/no-content': { make: () => new Response(null, { status: 204 }), wire: Buffer.from(`${head('204 No Content')}${KEEP}\r\n`) },
   '/stream': {
     // The empty part must not end the chunked body early.
     make: () => new Response(partsStream([bytes('one,'), new Uint8Array(0), bytes('two')])),
-    wire: Buffer.from(`${head()}Transfer-Encoding: chunked\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\n\r\n`),
+    wire: Buffer.from(`${head()}Transfer-Encoding: chunked\r\n${KEEP}\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\n\r\n`),
   },
   '/stream-with-length': {
     make: () => new Response(partsStream([bytes('ab'), bytes('c')]), { headers: { 'Content-Length': '3' } }),
-    wire: Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n\r\nabc`),
+    wire: Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n${KEEP}\r\nabc`),
   },
-  '/empty-stream': { make: () => new Response(partsStream([])), wire: Buffer.from(`${head()}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`) },
+  '/empty-stream': { make: () => new Response(partsStream([])), wire: Buffer.from(`${head()}Transfer-Encoding: chunked\r\n${KEEP}\r\n0\r\n\r\n`) },
 };
 
 /** Bodies the runtime turns into a stream of its own making: the head compared whole, the body decoded. */
 const STREAMED_BODIES: Record<string, { make: () => Response; head: string; body: Buffer }> = {
   '/standard-string': {
     make: () => new Response('héllo'),
-    head: `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    head: `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n${KEEP}\r\n`,
     body: Buffer.from('héllo'),
   },
   '/array-buffer': {
     make: () => new Response(new Uint8Array([1, 2, 3, 0]).buffer),
-    head: `${head()}Transfer-Encoding: chunked\r\n\r\n`,
+    head: `${head()}Transfer-Encoding: chunked\r\n${KEEP}\r\n`,
     body: Buffer.from([1, 2, 3, 0]),
   },
   '/blob': {
     make: () => new Response(new Blob(['ab', bytes('cd')], { type: 'text/x-blob' })),
-    head: `HTTP/1.1 200 OK\r\ncontent-type: text/x-blob\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    head: `HTTP/1.1 200 OK\r\ncontent-type: text/x-blob\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n${KEEP}\r\n`,
     body: Buffer.from('abcd'),
   },
 };
@@ -316,8 +318,8 @@ fetchCase("answers HEAD with GET's head byte for byte, no body, and the body str
     t.deepEqual(headText?.headers.entries(), getText?.headers.entries());
     t.is(getText?.body.toString(), 'twelve bytes');
     // The whole wire: a HEAD answer is exactly the GET answer's head.
-    const streamHead = `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-kind: stream\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n`;
-    const textHead = `HTTP/1.1 200 OK\r\nX-Kind: text\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 12\r\n\r\n`;
+    const streamHead = `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-kind: stream\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n${KEEP}\r\n`;
+    const textHead = `HTTP/1.1 200 OK\r\nX-Kind: text\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 12\r\n${KEEP}\r\n`;
     t.is(peer.received.toString('latin1'), `${streamHead}${streamHead}8\r\nstreamed\r\n5\r\n body\r\n0\r\n\r\n${textHead}${textHead}twelve bytes`);
     t.true(probe.streams.get('HEAD')?.cancelled, 'the HEAD body stream is cancelled');
     t.true(probe.streams.get('HEAD')!.pulls <= 1, 'at most the pull every stream makes when it starts');
@@ -347,7 +349,8 @@ fetchCase('answers HTTP/1.0 without chunking: a stream is close-delimited, a kno
   },
   check(t, { plainStream, plainText, kept, keptThenStream }) {
     const streamed = `${head()}Connection: close\r\n\r\none,two`;
-    const text = (connection: string): string => `${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 2\r\nConnection: ${connection}\r\n\r\nhi`;
+    const text = (connection: string): string =>
+      `${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 2\r\nConnection: ${connection}\r\n${connection === 'keep-alive' ? KEEP : ''}\r\nhi`;
     t.is(plainStream.received.toString('latin1'), streamed);
     t.true(plainStream.ended, 'the close ends the body');
     t.is(plainText.received.toString('latin1'), text('close'));
@@ -411,8 +414,8 @@ fetchCase('answers requests pipelined in one write in order, a streamed answer i
     return { peer };
   },
   check(t, { peer }, probe) {
-    const text = (body: string): string => `${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-    const streamed = `${head()}Transfer-Encoding: chunked\r\n\r\n3\r\ns1,\r\n3\r\ns2,\r\n2\r\ns3\r\n0\r\n\r\n`;
+    const text = (body: string): string => `${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ${body.length}\r\n${KEEP}\r\n${body}`;
+    const streamed = `${head()}Transfer-Encoding: chunked\r\n${KEEP}\r\n3\r\ns1,\r\n3\r\ns2,\r\n2\r\ns3\r\n0\r\n\r\n`;
     t.is(peer.received.toString('latin1'), text('/slow') + streamed + text('hello') + text('/last'));
     t.deepEqual(probe.calls, ['/slow', '/stream', '/echo', '/last']);
     t.false(peer.gone);
@@ -442,8 +445,8 @@ fetchCase('sends the trailers of a light Response after a chunked body, given at
     return exchange(rig, get('/now') + get('/later'), 'two answers', answered(2));
   },
   check(t, peer, probe) {
-    const now = `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nbody now\r\n0\r\nX-Checksum: abc\r\n\r\n`;
-    const later = `${head()}Transfer-Encoding: chunked\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\nX-Count: 2\r\n\r\n`;
+    const now = `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n${KEEP}\r\n8\r\nbody now\r\n0\r\nX-Checksum: abc\r\n\r\n`;
+    const later = `${head()}Transfer-Encoding: chunked\r\n${KEEP}\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\nX-Count: 2\r\n\r\n`;
     t.is(peer.received.toString('latin1'), now + later);
     t.true(probe.bodyDoneBeforeTrailers);
     t.false(peer.gone);
@@ -479,7 +482,7 @@ fetchCase('starts the handler at the head, sends 100 Continue once it reads the 
     t.deepEqual(beforeBody, { wire: 'HTTP/1.1 100 Continue\r\n\r\n', calls: 1 });
     t.is(
       peer.received.toString('latin1'),
-      `HTTP/1.1 100 Continue\r\n\r\n${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 15\r\n\r\ngot hello world`,
+      `HTTP/1.1 100 Continue\r\n\r\n${head()}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 15\r\n${KEEP}\r\ngot hello world`,
     );
     t.false(peer.gone);
   },
@@ -668,7 +671,7 @@ fetchCase("answers a fault with onError's response, and 500 when onError fails t
     return { handled, failed, faults: rig.server.faults };
   },
   check(t, { handled, failed, faults }) {
-    const teapot = `${head("418 I'm a teapot")}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 13\r\n\r\nhandled: once`;
+    const teapot = `${head("418 I'm a teapot")}Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 13\r\n${KEEP}\r\nhandled: once`;
     t.is(handled.received.toString('latin1'), teapot + teapot);
     t.false(handled.gone);
     t.is(failed.received.toString('latin1'), FAULT_500);
@@ -707,7 +710,7 @@ fetchCase('resets the connection when the body stream fails after the first byte
     return { peer, faults: rig.server.faults, stewards: rig.server.stewards.size };
   },
   check(t, { peer, faults, stewards }) {
-    t.is(peer.received.toString('latin1'), `${head()}Transfer-Encoding: chunked\r\n\r\n7\r\npartial\r\n`);
+    t.is(peer.received.toString('latin1'), `${head()}Transfer-Encoding: chunked\r\n${KEEP}\r\n7\r\npartial\r\n`);
     t.is(peer.errorCode, 'ECONNRESET');
     const parsed = parseResponses(peer.received, [], true);
     t.is(parsed.responses.length, 0);
@@ -728,7 +731,7 @@ fetchCase('resets the connection when a stream breaks the Content-Length the han
     return { short, long, faults: rig.server.faults };
   },
   check(t, { short, long, faults }) {
-    const announced = (length: number): string => `HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n\r\n`;
+    const announced = (length: number): string => `HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\n${KEEP}\r\n`;
     t.is(short.received.toString('latin1'), `${announced(10)}one,two`);
     t.is(short.errorCode, 'ECONNRESET');
     // Nothing past the announced length goes out, not even the part that would have fitted.
@@ -770,7 +773,7 @@ fetchCase('refuses a response field or reason holding CR, LF or NUL with a 500, 
     for (const [path, peer] of refused) t.is(peer.received.toString('latin1'), FAULT_500, path);
     t.is(
       trailer.received.toString('latin1'),
-      `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n`,
+      `HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ${FIXED_DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\n${KEEP}\r\n4\r\nbody\r\n`,
     );
     t.is(trailer.errorCode, 'ECONNRESET');
     t.is(faults, refused.size + 1);

@@ -5,7 +5,7 @@
  * checked against the tyme it fired at.
  */
 import test from 'ava';
-import { httpWorld, header } from '../helpers/http-client.js';
+import { httpWorld, header, type Response } from '../helpers/http-client.js';
 import { Steward } from '../../src/http/steward.js';
 import type { Request } from '../../src/http/request.js';
 import type { Responder } from '../../src/http/responder.js';
@@ -123,6 +123,8 @@ test('BareServer closes an idle keep-alive connection exactly at its tymeout', (
   const { client, reader } = world.client();
   client.tx(Buffer.from(GET()));
   t.true(world.run(1, () => reader.responses.length === 1));
+  // The client was told how long the server waits.
+  t.deepEqual(keepAlives(reader.responses[0]!), ['timeout=2']);
   const lastSend = world.net.trace.events.filter((event) => event.kind === 'send' && event.from === 'server').at(-1)!;
   t.true(world.run(5, () => client.rxEnded));
   const close = world.net.trace.events.find((event) => event.kind === 'close' && event.from === 'server')!;
@@ -130,6 +132,59 @@ test('BareServer closes an idle keep-alive connection exactly at its tymeout', (
   t.true(close.tyme >= lastSend.tyme + 2, `closed at ${close.tyme}, last traffic ${lastSend.tyme}`);
   t.true(close.tyme < lastSend.tyme + 2 + world.doist.tock * 2, `closed at ${close.tyme}`);
   t.is(world.server.stewards.size, 0);
+});
+
+/** Every value of the Keep-Alive fields of a response, whatever their case. */
+const keepAlives = (response: Response): string[] => response.headers.filter(([name]) => name.toLowerCase() === 'keep-alive').map(([, value]) => value);
+
+test('BareServer announces its keepAliveTymeout in Keep-Alive on every answer that keeps the connection, and on none that closes it', (t) => {
+  const world = httpWorld({ keepAliveTymeout: 7.5 });
+  const kept = world.client(['GET', 'HEAD', 'GET']);
+  kept.client.tx(Buffer.from(`${GET('/1')}HEAD /2 HTTP/1.1\r\nHost: server\r\n\r\n${GET('/3', 'Connection: close\r\n')}`));
+  t.true(world.run(1, () => kept.client.rxEnded));
+  t.deepEqual(
+    kept.reader.responses.map(keepAlives),
+    [['timeout=7'], ['timeout=7'], []],
+    'whole seconds while the connection stays open; none on the answer to Connection: close',
+  );
+  const old = world.client();
+  old.client.tx(Buffer.from('GET /kept HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'));
+  t.true(world.run(1, () => old.reader.responses.length === 1));
+  old.client.tx(Buffer.from('GET /closed HTTP/1.0\r\n\r\n'));
+  t.true(world.run(1, () => old.client.rxEnded));
+  const [keptOld, closedOld] = old.reader.responses;
+  t.is(header(keptOld!, 'connection'), 'keep-alive');
+  t.deepEqual(keepAlives(keptOld!), ['timeout=7']);
+  t.is(header(closedOld!, 'connection'), 'close');
+  t.deepEqual(keepAlives(closedOld!), []);
+  // A request the server cannot parse is answered on a closing connection.
+  const bad = world.client();
+  bad.client.tx(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+  t.true(world.run(1, () => bad.client.rxEnded));
+  t.is(bad.reader.responses[0]!.status, 400);
+  t.deepEqual(keepAlives(bad.reader.responses[0]!), []);
+});
+
+test('BareServer sends no Keep-Alive when keepAliveTymeout is 0, with requiredHeaders off, or over the one the application set', (t) => {
+  const answer = (): CustomResponder => new CustomResponder({ body: 'x' });
+  const never = httpWorld({ keepAliveTymeout: 0, respond: answer });
+  const forever = never.client();
+  forever.client.tx(Buffer.from(GET()));
+  t.true(never.run(1, () => forever.reader.responses.length === 1));
+  t.deepEqual(keepAlives(forever.reader.responses[0]!), []);
+  t.false(forever.client.rxEnded);
+
+  const bare = httpWorld({ requiredHeaders: false, respond: () => new CustomResponder({ headers: { 'Content-Length': '1' }, body: 'x' }) });
+  const plain = bare.client();
+  plain.client.tx(Buffer.from(GET()));
+  t.true(bare.run(1, () => plain.reader.responses.length === 1));
+  t.deepEqual(plain.reader.responses[0]!.headers, [['Content-Length', '1']]);
+
+  const own = httpWorld({ respond: () => new CustomResponder({ headers: [['keep-alive', 'timeout=2, max=100']], body: 'x' }) });
+  const told = own.client();
+  told.client.tx(Buffer.from(GET()));
+  t.true(own.run(1, () => told.reader.responses.length === 1));
+  t.deepEqual(keepAlives(told.reader.responses[0]!), ['timeout=2, max=100']);
 });
 
 test('BareServer answers a slowloris with 408 at the header deadline and closes', (t) => {

@@ -127,7 +127,7 @@ test('HandWriter answers HEAD with the head only, and with the body as for GET u
   client.tx(Buffer.from('HEAD / HTTP/1.1\r\nHost: server\r\n\r\n'));
   const text = await collect(testing, client, (received) => received.endsWith('body of the GET'));
   t.true(text.startsWith('HTTP/1.1 200 OK\r\n'));
-  t.true(text.endsWith('\r\nContent-Length: 15\r\n\r\nbody of the GET'));
+  t.true(text.endsWith('\r\nContent-Length: 15\r\nKeep-Alive: timeout=5\r\n\r\nbody of the GET'));
 });
 
 test('HandWriter sends trailers after a chunked body, even when end() carries the whole body, and drops them with a Content-Length', async (t) => {

@@ -104,6 +104,71 @@ test('ResponseWriter with requiredHeaders off adds nothing, and ends a body it c
   t.true(chunked.w.persisted);
 });
 
+test('ResponseWriter announces keepAliveTymeout as Keep-Alive: timeout=N on a response that keeps the connection, N whole seconds and at least 1', (t) => {
+  const whole = writer({}, { keepAliveTymeout: 5 });
+  whole.w.send({ body: 'hi' });
+  t.is(whole.text(), `HTTP/1.1 200 OK\r\nDate: ${DATE}\r\nServer: hio-ts\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\nhi`);
+  const streamed = writer({}, { keepAliveTymeout: 7.9 });
+  streamed.w.writeHead(200, { 'Content-Type': 'text/plain' });
+  streamed.w.end('x');
+  t.is(
+    streamed.text(),
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: ${DATE}\r\nServer: hio-ts\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=7\r\n\r\n1\r\nx\r\n0\r\n\r\n`,
+  );
+  // HTTP/1.0 keep-alive: both lines, as node:http sends them.
+  const old = writer({ version: 'HTTP/1.0' }, { keepAliveTymeout: 0.25 });
+  old.w.send({ status: 204 });
+  t.is(old.text(), `HTTP/1.1 204 No Content\r\nDate: ${DATE}\r\nServer: hio-ts\r\nConnection: keep-alive\r\nKeep-Alive: timeout=1\r\n\r\n`);
+  // An application's Connection other than close keeps the connection, and the hint with it.
+  const keptByApp = writer({}, { keepAliveTymeout: 5 });
+  keptByApp.w.send({ headers: { Connection: 'keep-alive' } });
+  t.true(keptByApp.text().endsWith(`Server: hio-ts\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n\r\n`));
+});
+
+test('ResponseWriter sends no Keep-Alive when the connection closes, never idles out, already has one, or gets no required headers', (t) => {
+  const hint = /keep-alive:/i;
+  // Closing: asked by the request, by the application, or because the body is close-delimited.
+  const closing = writer({}, { keepAliveTymeout: 5, persisted: false });
+  closing.w.send({ body: 'bye' });
+  t.true(closing.text().includes('Connection: close\r\n'));
+  const closedByApp = writer({}, { keepAliveTymeout: 5 });
+  closedByApp.w.send({ headers: { Connection: 'close' } });
+  const delimited = writer({ version: 'HTTP/1.0' }, { keepAliveTymeout: 5 });
+  delimited.w.writeHead(200);
+  delimited.w.end('until the close');
+  t.false(delimited.w.persisted);
+  // The head written while a 100 Continue is owed closes too.
+  const unsent = writer({}, { keepAliveTymeout: 5 });
+  unsent.w.closeBeforeHead = true;
+  unsent.w.send({ status: 413 });
+  // No idle tymeout (0, the default), or none that could be said.
+  const forever = writer({}, { keepAliveTymeout: 0 });
+  forever.w.send({ body: 'x' });
+  const unset = writer();
+  unset.w.send({ body: 'x' });
+  const endless = writer({}, { keepAliveTymeout: Infinity });
+  endless.w.send({ body: 'x' });
+  // Switched off, for the writer or for one head.
+  const bare = writer({}, { keepAliveTymeout: 5, requiredHeaders: false });
+  bare.w.writeHead(200, { 'Content-Length': '1' });
+  bare.w.end('x');
+  t.true(bare.w.persisted);
+  const rawHead = writer({}, { keepAliveTymeout: 5 });
+  rawHead.w.writeHead(200, { 'Content-Length': '1' }, { requiredHeaders: false });
+  rawHead.w.end('x');
+  // A 101's connection is no longer HTTP.
+  const switched = writer({}, { keepAliveTymeout: 5 });
+  switched.w.writeHead(101, { Connection: 'upgrade', Upgrade: 'echo' });
+  t.true(switched.w.persisted);
+  for (const [name, sent] of Object.entries({ closing, closedByApp, delimited, unsent, forever, unset, endless, bare, rawHead, switched })) {
+    t.false(hint.test(sent.text()), name);
+  }
+  // The application's own Keep-Alive goes out as given, and alone.
+  const own = writer({}, { keepAliveTymeout: 5 });
+  own.w.send({ headers: [['keep-alive', 'timeout=2, max=100']] });
+  t.is(own.text(), `HTTP/1.1 200 OK\r\nkeep-alive: timeout=2, max=100\r\nDate: ${DATE}\r\nServer: hio-ts\r\nContent-Length: 0\r\n\r\n`);
+});
+
 test('ResponseWriter answers HEAD with the GET headers and no body bytes, whatever is written', (t) => {
   const streamed = writer({ method: 'HEAD' });
   streamed.w.writeHead(200);
