@@ -73,6 +73,12 @@ export interface RespondentOptions {
    * false: take() returns the whole body).
    */
   readonly streamBodies?: boolean;
+  /**
+   * Take every 100 Continue as an interim response, asked for or not (an
+   * observer of a connection's answers); default false: a 100 answering a
+   * request told without `expectsContinue` is skipped.
+   */
+  readonly everyContinue?: boolean;
 }
 
 /** The tolerances a Respondent applies from its options. */
@@ -136,6 +142,7 @@ export class Respondent {
   error: HttpParseError | null = null;
   readonly #lenient: ResponseLenience;
   readonly #streamBodies: boolean;
+  readonly #everyContinue: boolean;
   #phase: Phase = Phase.head;
   readonly #head: FieldScanner;
   readonly #framing = new MessageFraming('response');
@@ -160,6 +167,7 @@ export class Respondent {
     this.queue = queue;
     this.#lenient = resolveResponseLenience(options.lenient);
     this.#streamBodies = options.streamBodies === true;
+    this.#everyContinue = options.everyContinue === true;
     // A client tolerates no empty lines before a status line unless told: RFC 9112 §2.2 grants that to servers only.
     const leadingEmptyLines = this.#lenient.leadingEmptyLines ? 2 : 0;
     this.#head = new FieldScanner(queue, limits, { kind: 'response', startLine: true, bareLf: this.#lenient.bareLf, leadingEmptyLines });
@@ -242,7 +250,7 @@ export class Respondent {
               return 'more';
             }
             this.#buildHead();
-            if (this.#status === 100 && this.#continues[this.#next] !== true) {
+            if (this.#status === 100 && !this.#everyContinue && this.#continues[this.#next] !== true) {
               // An unsolicited 100 Continue: nobody waits for it.
               this.#reset(Phase.head);
               break;

@@ -384,7 +384,10 @@ export interface Parsed {
  */
 export function parseResponses(bytes: Buffer, methods: readonly string[] = [], ended = false): Parsed {
   const queue = new ByteQueue();
-  const respondent = new Respondent(queue, { limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER, maxChunks: Number.MAX_SAFE_INTEGER } });
+  const respondent = new Respondent(queue, {
+    limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER, maxChunks: Number.MAX_SAFE_INTEGER },
+    everyContinue: true,
+  });
   for (const method of methods) respondent.expect(method);
   queue.push(bytes);
   if (ended) respondent.end();

@@ -47,7 +47,8 @@ export class ResponseReader {
   #interim: number[] = [];
 
   constructor(methods: string[] = []) {
-    this.#respondent = new Respondent(this.#queue, { limits: READER_LIMITS });
+    // The reader watches every answer: a 100 Continue is shown whether or not the request asked for it.
+    this.#respondent = new Respondent(this.#queue, { limits: READER_LIMITS, everyContinue: true });
     for (const method of methods) this.#respondent.expect(method);
   }
 

@@ -373,3 +373,15 @@ test('Patron sends a request body from a generator or a stream only as fast as t
   t.is(pulled, 300);
   t.true(raw[0]!.received.length > 300 * 16 * 1024);
 });
+
+test("Patron honours the server's Keep-Alive: timeout hint less its margin, dropping the idle connection before the server does", (t) => {
+  const world = httpWorld({ keepAliveTymeout: 3 });
+  const patron = simPatron(world);
+  const exchange = patron.request({ url: 'http://server/' });
+  t.true(settled(world, [exchange]));
+  t.is(exchange.headers.get('keep-alive'), 'timeout=3');
+  const answered = world.doist.tyme;
+  t.true(world.run(5, () => patron.connectionCount === 0));
+  const dropped = world.doist.tyme - answered;
+  t.true(dropped >= 2 && dropped < 2.25, `dropped after ${dropped} s`);
+});

@@ -365,7 +365,8 @@ interface Outcome {
 function run(testCase: Case, pieces: Buffer[]): Outcome {
   const queue = new ByteQueue();
   const respondent = new Respondent(queue, { limits: resolveLimits(testCase.limits), lenient: resolveLenience(testCase.lenient) });
-  for (const method of testCase.methods ?? []) respondent.expect(method);
+  // The table's requests all asked for 100 Continue, so a 100 is taken like any interim response.
+  for (const method of testCase.methods ?? []) respondent.expect(method, true);
   const responses: ParsedResponse[] = [];
   const drain = (): HioErrorCode | undefined => {
     for (;;) {
@@ -498,4 +499,19 @@ test('Respondent reads a response with no request told as the answer to a GET; a
   respondent.end();
   t.is(respondent.parse(), 'more');
   t.is(respondent.error, null);
+});
+
+test('Respondent skips a 100 Continue that answers a request without Expect, and reports one that answers a request with it', (t) => {
+  const raw =
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n';
+  const queue = new ByteQueue();
+  queue.push(Buffer.from(raw, 'latin1'));
+  const respondent = new Respondent(queue);
+  respondent.expect('POST');
+  respondent.expect('PUT', true);
+  const statuses: number[] = [];
+  for (let progress = respondent.parse(); progress !== 'more'; progress = respondent.parse()) {
+    if (progress === 'done') statuses.push(respondent.take().status);
+  }
+  t.deepEqual(statuses, [200, 100, 201]);
 });
