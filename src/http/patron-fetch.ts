@@ -10,8 +10,8 @@
  * that parsed its head, so a response whose whole body came with its head
  * gets that body as bytes, without a stream in between.
  */
-import { HioError } from '../core/errors.js';
-import { ExchangeState, type Exchange, type ExchangeListener } from './exchange.js';
+import { ExchangeState, type Exchange } from './exchange.js';
+import { PatronResponse, abortReason } from './patron-response.js';
 import type { PatronRequest, RequestBodySource } from './outgoing-request.js';
 
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
@@ -117,86 +117,21 @@ export function headOf(exchange: Exchange, signal: AbortSignal | null): Promise<
   });
 }
 
-/** The abort reason of a signal, as fetch rejects with it. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
-/** A WHATWG Response over a headed exchange; its body streams from the exchange. */
+/** A WHATWG Response over a headed exchange: its bytes when the whole body is in, else a stream from the exchange. */
 export function responseOf(exchange: Exchange, url: URL, redirected: boolean, signal: AbortSignal | null): Response {
   const head = exchange.head!;
   const headers = new Headers();
   for (const [name, value] of head.headers) headers.append(name, value);
   const init: ResponseInit = { status: head.status, statusText: head.reason, headers };
-  let response: Response;
+  const href = url.hash === '' ? url.href : url.href.slice(0, url.href.length - url.hash.length);
   if (exchange.request.method === 'HEAD' || NULL_BODY.has(head.status)) {
     exchange.discard();
-    response = new Response(null, init);
-  } else if (exchange.done) {
-    // The whole body is here: hand it over as bytes.
-    response = new Response(exchange.readAll(), init);
-  } else {
-    response = new Response(bodyStream(exchange, signal), init);
+    return new PatronResponse(null, init, href, redirected).asResponse();
   }
-  if (redirected) Object.defineProperty(response, 'redirected', { value: true });
-  Object.defineProperty(response, 'url', { value: url.href.replace(/#.*$/, '') });
-  return response;
-}
-
-/** A byte stream pulling from the exchange: one chunk per pull, waiting when none is there. */
-function bodyStream(exchange: Exchange, signal: AbortSignal | null): ReadableStream<Uint8Array> {
-  let wake: (() => void) | null = null;
-  const listener: ExchangeListener = {
-    onHead() {},
-    onProgress() {
-      const waiting = wake;
-      wake = null;
-      waiting?.();
-    },
-  };
-  exchange.listener = listener;
-  const onAbort = (): void => {
-    exchange.cancel();
-    listener.onProgress(exchange);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const stop = (): void => signal?.removeEventListener('abort', onAbort);
-  return new ReadableStream<Uint8Array>(
-    {
-      pull(controller): Promise<void> | undefined {
-        for (;;) {
-          if (signal?.aborted === true) {
-            stop();
-            controller.error(abortReason(signal));
-            return undefined;
-          }
-          const chunk = exchange.read();
-          if (chunk !== null) {
-            controller.enqueue(chunk);
-            return undefined;
-          }
-          if (exchange.state === ExchangeState.done) {
-            stop();
-            controller.close();
-            return undefined;
-          }
-          if (exchange.state === ExchangeState.failed) {
-            stop();
-            controller.error(exchange.error ?? new HioError('HIO_ERR_CONNECTION_LOST'));
-            return undefined;
-          }
-          return new Promise<void>((resolve) => {
-            wake = resolve;
-          }).then(() => this.pull!(controller));
-        }
-      },
-      cancel(): void {
-        stop();
-        exchange.cancel();
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  // The whole body is here: hand it over as bytes.
+  if (exchange.done) return new PatronResponse({ bytes: exchange.readAll() }, init, href, redirected).asResponse();
+  return new PatronResponse({ exchange, signal }, init, href, redirected).asResponse();
 }
 
 export { NULL_BODY };
+export { abortReason };

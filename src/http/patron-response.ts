@@ -1,0 +1,211 @@
+/**
+ * @module
+ * The Response a {@link Patron}'s fetch() resolves with: a WHATWG
+ * `Response` (an `instanceof Response`, with standard `Headers`) that keeps
+ * its body where it is — the bytes, when the whole body came with the head,
+ * or the {@link Exchange} still receiving it — until someone reads it. The
+ * body methods (`arrayBuffer`, `text`, `json`, `blob`, `bytes`) answer from
+ * the bytes at once; `body` makes a ReadableStream only when asked for,
+ * pulling from the exchange one chunk at a time, so the common
+ * fetch-then-`text()` costs no stream at all. Reading a body twice fails as
+ * the standard says (a TypeError), and `clone()` keeps both readable.
+ */
+import { HioError } from '../core/errors.js';
+import { ExchangeState, type Exchange, type ExchangeListener } from './exchange.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Where a PatronResponse's body comes from. */
+export type PatronResponseBody = { readonly bytes: Uint8Array } | { readonly exchange: Exchange; readonly signal: AbortSignal | null } | null;
+
+/** The abort reason of a signal, as fetch rejects with it. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+function unusable(): TypeError {
+  return new TypeError('Body is unusable: Body has already been read');
+}
+
+/**
+ * The standard Response as a base class. Its type declares the body members
+ * as properties, which a subclass cannot redefine as accessors and methods:
+ * typed here by what the subclass inherits as it is.
+ */
+const StandardResponse = Response as unknown as new (body: null, init: ResponseInit) => Pick<Response, 'headers' | 'status' | 'statusText' | 'ok' | 'type'>;
+
+/** See the module note; an `instanceof Response` (hand it on as a `Response` with {@link PatronResponse.asResponse}). */
+export class PatronResponse extends StandardResponse {
+  #source: PatronResponseBody;
+  #stream: ReadableStream<Uint8Array> | null = null;
+  #used = false;
+  /** True once the stream handed out by `body` was read from. */
+  #disturbed = false;
+  readonly #url: string;
+  readonly #redirected: boolean;
+
+  constructor(source: PatronResponseBody, init: ResponseInit, url: string, redirected: boolean) {
+    super(null, init);
+    this.#source = source;
+    this.#url = url;
+    this.#redirected = redirected;
+  }
+
+  /** This response, typed as the standard Response it is. */
+  asResponse(): Response {
+    return this as unknown as Response;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get redirected(): boolean {
+    return this.#redirected;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    const source = this.#source;
+    if (source === null) return null;
+    if (this.#stream === null) {
+      const disturb = (): void => {
+        this.#disturbed = true;
+      };
+      this.#stream = 'bytes' in source ? bytesStream(source.bytes, disturb) : exchangeStream(source.exchange, source.signal, disturb);
+    }
+    return this.#stream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used || this.#disturbed;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.#take();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.#take());
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  async blob(): Promise<Blob> {
+    const bytes = await this.#take();
+    return new Blob([bytes], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  async formData(): Promise<FormData> {
+    const bytes = await this.#take();
+    return new Response(bytes, { headers: this.headers }).formData();
+  }
+
+  clone(): PatronResponse {
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    const init: ResponseInit = { status: this.status, statusText: this.statusText, headers: new Headers(this.headers) };
+    const source = this.#source;
+    if (source === null || 'bytes' in source) return new PatronResponse(source, init, this.#url, this.#redirected);
+    const [mine, theirs] = this.body!.tee();
+    this.#stream = mine;
+    const twin = new PatronResponse({ bytes: EMPTY }, init, this.#url, this.#redirected);
+    twin.#stream = theirs;
+    return twin;
+  }
+
+  /** The whole body, once: from the bytes held, else read from the stream. */
+  async #take(): Promise<Uint8Array> {
+    if (this.bodyUsed) throw unusable();
+    this.#used = true;
+    const source = this.#source;
+    if (source === null) return EMPTY;
+    if (this.#stream === null && 'bytes' in source) return source.bytes;
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    const reader = this.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      length += value.length;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+  }
+}
+
+/** A stream of the bytes, in one chunk; `disturb` is told of the first read. */
+function bytesStream(bytes: Uint8Array, disturb: () => void): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        disturb();
+        if (bytes.length > 0) controller.enqueue(bytes);
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** A byte stream pulling from the exchange: one chunk per pull, waiting when none is there. */
+function exchangeStream(exchange: Exchange, signal: AbortSignal | null, disturb: () => void): ReadableStream<Uint8Array> {
+  let wake: (() => void) | null = null;
+  const listener: ExchangeListener = {
+    onHead() {},
+    onProgress() {
+      const waiting = wake;
+      wake = null;
+      waiting?.();
+    },
+  };
+  exchange.listener = listener;
+  const onAbort = (): void => {
+    exchange.cancel();
+    listener.onProgress(exchange);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = (): void => signal?.removeEventListener('abort', onAbort);
+  const pull = (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> | undefined => {
+    disturb();
+    if (signal?.aborted === true) {
+      stop();
+      controller.error(abortReason(signal));
+      return undefined;
+    }
+    const chunk = exchange.read();
+    if (chunk !== null) {
+      controller.enqueue(chunk);
+      return undefined;
+    }
+    if (exchange.state === ExchangeState.done) {
+      stop();
+      controller.close();
+      return undefined;
+    }
+    if (exchange.state === ExchangeState.failed) {
+      stop();
+      controller.error(exchange.error ?? new HioError('HIO_ERR_CONNECTION_LOST'));
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      wake = resolve;
+    }).then(() => pull(controller));
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      pull,
+      cancel(): void {
+        disturb();
+        stop();
+        exchange.cancel();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
