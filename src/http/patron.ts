@@ -38,7 +38,7 @@ import { Doer } from '../doing/doer.js';
 import { Doist } from '../doing/doist.js';
 import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 import type { Client } from '../net/client.js';
-import { NetClient } from '../net/net-client.js';
+import { NetClient, TlsClient } from '../net/net-client.js';
 import { Exchange, ExchangeState } from './exchange.js';
 import { DEFAULT_LIMITS, type HttpLimits } from './limits.js';
 import { OutgoingRequest, type Origin, type PatronRequest, type RequestBodySource } from './outgoing-request.js';
@@ -171,12 +171,14 @@ export class Patron implements ConnectionHost {
     this.#connect =
       options.connect ??
       ((origin: Origin): Client =>
-        new NetClient({
-          host: origin.hostname,
-          port: origin.port,
-          // SNI carries host names only (RFC 6066 §3): an address is checked against the certificate's IP names.
-          ...(origin.secure && { tls: { ...(isIP(origin.hostname) === 0 && { servername: origin.hostname }), ...tls } }),
-        }));
+        origin.secure
+          ? new TlsClient({
+              host: origin.hostname,
+              port: origin.port,
+              // SNI carries host names only (RFC 6066 §3): an address is checked against the certificate's IP names.
+              tls: { ...(isIP(origin.hostname) === 0 && { servername: origin.hostname }), ...tls },
+            })
+          : new NetClient({ host: origin.hostname, port: origin.port }));
     this.#connections = whole('connections', options.connections, 64, 1);
     this.#pipelining = whole('pipelining', options.pipelining, 1, 1);
     this.#expectContinueBytes = whole('expectContinueBytes', options.expectContinueBytes, 1 << 20, 0);
