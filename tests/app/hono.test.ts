@@ -2,7 +2,7 @@
  * A real Hono application — routing, params, JSON, cookies, an error
  * handler, a 404 and an event stream (Hono's streamSSE) — served unchanged
  * by serve() and driven by Node's fetch; then the same application inside a
- * simulation with a seed.
+ * simulation with a seed, asked by the Patron.
  */
 import test from 'ava';
 import { Hono } from 'hono';
@@ -11,7 +11,8 @@ import { streamSSE } from 'hono/streaming';
 import { AppServer } from '../../src/app/app-server.js';
 import { serve } from '../../src/app/serve.js';
 import type { BareServerOptions } from '../../src/http/bare-server.js';
-import { header, httpWorld } from '../helpers/http-client.js';
+import { httpWorld } from '../helpers/http-client.js';
+import { simPatron } from '../helpers/patron-world.js';
 
 function application(): Hono {
   const app = new Hono();
@@ -83,15 +84,13 @@ test('The same Hono application answers inside a simulation, byte for byte the s
       const { onError: _fault, steward: _steward, respond: _respond, ...shared } = bare;
       return new AppServer({ ...shared, fetch: application().fetch });
     });
-    const { client, reader } = world.client();
-    client.tx(
-      Buffer.from(
-        'GET /users/7 HTTP/1.1\r\nHost: server\r\n\r\nGET /login HTTP/1.1\r\nHost: server\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: server\r\n\r\nGET /events HTTP/1.1\r\nHost: server\r\n\r\n',
-      ),
-    );
-    t.true(await world.settle(5, () => reader.responses.length === 4));
-    t.is(header(reader.responses[3]!, 'content-type'), 'text/event-stream');
-    const answers = reader.responses.map((response) => `${response.status} ${header(response, 'set-cookie') ?? '-'} ${response.body.toString()}`);
+    // Four requests at once, pipelined on one connection by the Patron.
+    const patron = simPatron(world, { pipelining: 4 });
+    const exchanges = ['/users/7', '/login', '/nowhere', '/events'].map((path) => patron.request({ url: `http://server${path}` }));
+    t.true(await world.settle(5, () => exchanges.every((exchange) => exchange.done)));
+    t.is(patron.connectionCount, 1);
+    t.is(exchanges[3]!.headers.get('content-type'), 'text/event-stream');
+    const answers = exchanges.map((exchange) => `${exchange.status} ${exchange.headers.get('set-cookie') ?? '-'} ${exchange.readAll().toString()}`);
     return { answers, digest: world.net.trace.digest() };
   };
   const first = await run();
