@@ -55,7 +55,9 @@ export async function readFetchCall(input: string | URL | Request, init: PatronF
   let body: RequestBodySource | null = null;
   const given = init.body !== undefined ? init.body : isRequest ? input.body : null;
   if (given !== null && given !== undefined) {
-    if (typeof given === 'string' || given instanceof Uint8Array || given instanceof ArrayBuffer || isStreamish(given)) {
+    // FormData, URLSearchParams and Blob are iterable too: they are read for their bytes and type, never pulled as a stream.
+    const typed = given instanceof FormData || given instanceof URLSearchParams || given instanceof Blob;
+    if (!typed && (typeof given === 'string' || given instanceof Uint8Array || given instanceof ArrayBuffer || isStreamish(given))) {
       body = given as RequestBodySource;
     } else if (ArrayBuffer.isView(given)) {
       body = new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
@@ -65,8 +67,6 @@ export async function readFetchCall(input: string | URL | Request, init: PatronF
       if (type !== null && !headers.has('content-type')) headers.set('content-type', type);
       body = given instanceof Blob && given.size <= 1 << 20 ? new Uint8Array(await carrier.arrayBuffer()) : carrier.body!;
     }
-  } else if (typeof given === 'string') {
-    body = given;
   }
   if (typeof given === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
   if (given instanceof URLSearchParams && !headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
@@ -82,7 +82,7 @@ export async function readFetchCall(input: string | URL | Request, init: PatronF
 }
 
 function isStreamish(value: object): boolean {
-  return typeof (value as ReadableStream).getReader === 'function' || Symbol.asyncIterator in value || (Symbol.iterator in value && typeof value !== 'string');
+  return typeof (value as ReadableStream).getReader === 'function' || Symbol.asyncIterator in value || Symbol.iterator in value;
 }
 
 /** Settles once the exchange has its final head (or failed), in a microtask after that pass. */
