@@ -192,7 +192,12 @@ export class PatronConnection {
         this.#lose(new HioError('HIO_ERR_ABORTED', 'an earlier request on the connection was cancelled'));
         return;
       }
-      if (exchange.state === ExchangeState.headed && exchange.buffered >= highWater) return;
+      if (exchange.state === ExchangeState.headed && exchange.buffered >= highWater) {
+        // The consumer lags: no body deadline while it does (the server is not idle, we are), restarted once it reads.
+        this.#due = Infinity;
+        return;
+      }
+      if (exchange.state === ExchangeState.headed && this.#due === Infinity) this.#due = this.#tymth() + this.#host.settings.bodyTymeout;
       const progress = respondent.parse();
       const parts = respondent.takeParts();
       if (parts.length > 0) {
@@ -336,6 +341,9 @@ export class PatronConnection {
   #checkEnd(): void {
     const client = this.client;
     if (!client.rxEnded && !client.cutoff) return;
+    const first = this.exchanges[0];
+    // Bytes still wait for a consumer that lags: the response is not over until they are parsed.
+    if (first !== undefined && first.state === ExchangeState.headed && client.rxQueue.length > 0 && first.buffered >= this.#host.settings.bodyHighWater) return;
     if (this.exchanges.length > 0 && client.rxEnded) {
       this.respondent.end();
       this.#read();

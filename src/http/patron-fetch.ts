@@ -123,7 +123,9 @@ export function responseOf(exchange: Exchange, url: URL, redirected: boolean, si
   const headers = new Headers();
   for (const [name, value] of head.headers) headers.append(name, value);
   const init: ResponseInit = { status: head.status, statusText: head.reason, headers };
-  const href = url.hash === '' ? url.href : url.href.slice(0, url.href.length - url.hash.length);
+  // The fragment, an empty one included, is not part of a response's URL.
+  const hash = url.href.indexOf('#');
+  const href = hash < 0 ? url.href : url.href.slice(0, hash);
   if (exchange.request.method === 'HEAD' || NULL_BODY.has(head.status)) {
     exchange.discard();
     return new PatronResponse(null, init, href, redirected).asResponse();

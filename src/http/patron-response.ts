@@ -16,7 +16,11 @@ import { ExchangeState, type Exchange, type ExchangeListener } from './exchange.
 const EMPTY = new Uint8Array(0);
 
 /** Where a PatronResponse's body comes from. */
-export type PatronResponseBody = { readonly bytes: Uint8Array } | { readonly exchange: Exchange; readonly signal: AbortSignal | null } | null;
+export type PatronResponseBody =
+  | { readonly bytes: Uint8Array }
+  | { readonly exchange: Exchange; readonly signal: AbortSignal | null }
+  | { readonly stream: ReadableStream<Uint8Array> }
+  | null;
 
 /** The abort reason of a signal, as fetch rejects with it. */
 export function abortReason(signal: AbortSignal): unknown {
@@ -32,7 +36,7 @@ function unusable(): TypeError {
  * as properties, which a subclass cannot redefine as accessors and methods:
  * typed here by what the subclass inherits as it is.
  */
-const StandardResponse = Response as unknown as new (body: null, init: ResponseInit) => Pick<Response, 'headers' | 'status' | 'statusText' | 'ok' | 'type'>;
+const StandardResponse = Response as unknown as new (body: null, init: ResponseInit) => Pick<Response, 'headers' | 'status' | 'statusText' | 'ok'>;
 
 /** See the module note; an `instanceof Response` (hand it on as a `Response` with {@link PatronResponse.asResponse}). */
 export class PatronResponse extends StandardResponse {
@@ -68,16 +72,32 @@ export class PatronResponse extends StandardResponse {
     const source = this.#source;
     if (source === null) return null;
     if (this.#stream === null) {
+      if (this.#used) {
+        // Read through a body method already: what is left is a used-up stream.
+        this.#stream = new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+        this.#stream.getReader();
+        return this.#stream;
+      }
       const disturb = (): void => {
         this.#disturbed = true;
       };
-      this.#stream = 'bytes' in source ? bytesStream(source.bytes, disturb) : exchangeStream(source.exchange, source.signal, disturb);
+      if ('bytes' in source) this.#stream = bytesStream(source.bytes, disturb);
+      else if ('exchange' in source) this.#stream = exchangeStream(source.exchange, source.signal, disturb);
+      else this.#stream = source.stream;
     }
     return this.#stream;
   }
 
   get bodyUsed(): boolean {
+    const source = this.#source;
+    // A clone's half of a tee is the caller's to read: locked is as near to "disturbed" as a stream tells.
+    if (source !== null && 'stream' in source) return this.#used || source.stream.locked;
     return this.#used || this.#disturbed;
+  }
+
+  /** Always "basic": a same-process client sees every header. */
+  get type(): Response['type'] {
+    return 'basic';
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -111,24 +131,25 @@ export class PatronResponse extends StandardResponse {
     if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
     const init: ResponseInit = { status: this.status, statusText: this.statusText, headers: new Headers(this.headers) };
     const source = this.#source;
-    if (source === null || 'bytes' in source) return new PatronResponse(source, init, this.#url, this.#redirected);
+    if (source === null || ('bytes' in source && this.#stream === null)) return new PatronResponse(source, init, this.#url, this.#redirected);
     const [mine, theirs] = this.body!.tee();
+    this.#source = { stream: mine };
     this.#stream = mine;
-    const twin = new PatronResponse({ bytes: EMPTY }, init, this.#url, this.#redirected);
-    twin.#stream = theirs;
-    return twin;
+    return new PatronResponse({ stream: theirs }, init, this.#url, this.#redirected);
   }
 
   /** The whole body, once: from the bytes held, else read from the stream. */
   async #take(): Promise<Uint8Array> {
     if (this.bodyUsed) throw unusable();
-    this.#used = true;
     const source = this.#source;
-    if (source === null) return EMPTY;
-    if (this.#stream === null && 'bytes' in source) return source.bytes;
+    if (source === null || (this.#stream === null && 'bytes' in source)) {
+      this.#used = true;
+      return source === null ? EMPTY : source.bytes;
+    }
+    const reader = this.body!.getReader();
+    this.#used = true;
     const parts: Uint8Array[] = [];
     let length = 0;
-    const reader = this.body!.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

@@ -541,8 +541,7 @@ class SelfDriver extends Doer {
     const patron = this.#patron;
     patron.service();
     if (!patron.selfDriveWork) return true;
-    const due = patron.nextDue();
-    this.tock = due <= tyme ? 0 : due - tyme;
+    dueAgain(this, patron.nextDue(), tyme);
     return false;
   }
 
@@ -562,9 +561,29 @@ export class PatronDoer extends ServiceDoer<Patron> {
     super.enter();
   }
 
+  protected override recur(tyme: number): boolean {
+    this.component.service();
+    if (this.paced) dueAgain(this, this.component.nextDue(), tyme);
+    return false;
+  }
+
   protected override exit(): void {
     super.exit();
     this.component.drive(false);
+  }
+}
+
+/**
+ * Paces a doer by the Patron's next due tyme: a pass due now (bytes queued
+ * that the socket can take) is asked for with a wake, since a tock of 0
+ * means the Doist's default tock, not "at once".
+ */
+function dueAgain(doer: Doer, due: number, tyme: number): void {
+  if (due <= tyme) {
+    doer.tock = 0;
+    doer.wake();
+  } else {
+    doer.tock = due - tyme;
   }
 }
 

@@ -72,6 +72,8 @@ test('Patron#fetch returns a WHATWG Response: status, headers, url and a body', 
   const world = appWorld(handler);
   const patron = simPatron(world);
   const response = await fetchIn(world, patron, 'http://server/hi?x=1#frag', { method: 'POST', body: 'text body' });
+  const bare = await fetchIn(world, patron, 'http://server/bare#');
+  t.is(bare.url, 'http://server/bare', 'an empty fragment is dropped too');
   t.true(response instanceof Response);
   t.is(response.status, 200);
   t.is(response.url, 'http://server/hi?x=1');

@@ -70,3 +70,23 @@ test('PatronResponse over an exchange reads the body as it arrives, and clone() 
   exchange.markDone(new Hict());
   t.deepEqual(await reading, ['one two', 'one two']);
 });
+
+test('PatronResponse#clone of a clone of a streamed body reads the whole body three times', async (t) => {
+  const exchange = new Exchange(new OutgoingRequest({ url: 'http://x/' }, 1 << 20), () => {});
+  exchange.markHeaded({ version: 'HTTP/1.1', status: 200, reason: 'OK', headers: new Hict(), chunked: true, persisted: true, length: -1 });
+  const response = new PatronResponse({ exchange, signal: null }, { status: 200 }, 'http://x/', false).asResponse();
+  const second = response.clone();
+  const third = second.clone();
+  exchange.push([Buffer.from('all of it')]);
+  exchange.markDone(new Hict());
+  t.deepEqual(await Promise.all([response.text(), second.text(), third.text()]), ['all of it', 'all of it', 'all of it']);
+  t.true(second.bodyUsed);
+});
+
+test('PatronResponse is of type basic, and its body after text() is a used-up stream', async (t) => {
+  const response = new PatronResponse({ bytes: bytes('once') }, init(), 'http://x/', false).asResponse();
+  t.is(response.type, 'basic');
+  t.is(await response.text(), 'once');
+  t.true(response.body!.locked);
+  t.true(response.bodyUsed);
+});

@@ -191,3 +191,25 @@ test("PatronDoer runs a Patron in a caller's real-mode Doist: a doer polls its e
   t.deepEqual(bodies, ['200 polled /a', '200 polled /b']);
   t.is(patron.connectionCount, 0, "the doer's exit closed the connections");
 });
+
+test("PatronDoer sends a large bytes body at the socket's pace even in a Doist whose tock is long", async (t) => {
+  t.timeout(30_000);
+  const { server, origin } = await nodeServer((request, response) => {
+    void bodyOf(request).then((body) => response.end(String(body.length)));
+  });
+  const patron = new Patron();
+  // Without a wake, each 256 KiB batch would wait a whole tock (5 s): 16 batches, over a minute.
+  const doist = new Doist({ real: true, tock: 5 });
+  const controller = new AbortController();
+  let answer = '';
+  const upload = doify(function* upload(): Dog {
+    const exchange = patron.request({ url: `${origin}/up`, method: 'POST', body: Buffer.alloc(4 << 20, 1) });
+    while (!exchange.settled) yield 0;
+    answer = exchange.readAll().toString();
+    controller.abort();
+    return true;
+  });
+  await doist.run([new PatronDoer(patron), upload], { signal: controller.signal });
+  server.close();
+  t.is(answer, String(4 << 20));
+});

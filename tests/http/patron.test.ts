@@ -385,3 +385,31 @@ test("Patron honours the server's Keep-Alive: timeout hint less its margin, drop
   const dropped = world.doist.tyme - answered;
   t.true(dropped >= 2 && dropped < 2.25, `dropped after ${dropped} s`);
 });
+
+test('Patron keeps every byte of a body its consumer lags behind when the server closes after it, and no body deadline runs while the consumer lags', (t) => {
+  const body = Buffer.alloc(3 << 20, 7);
+  const world = httpWorld();
+  rawServer(world, (connection) => {
+    if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
+      connection.state = 1;
+      connection.remoter.tx(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`));
+      connection.remoter.tx(body);
+      connection.remoter.shutdownSend();
+    }
+  });
+  const patron = simPatron(world, { bodyTymeout: 1 });
+  const exchange = patron.request({ url: 'http://raw/all' });
+  // Nobody reads for 5 s of tyme, five times the body deadline, while the server has long finished.
+  world.run(5);
+  t.is(exchange.state, ExchangeState.headed);
+  let received = 0;
+  t.true(
+    world.run(30, () => {
+      const chunk = exchange.read();
+      if (chunk !== null) received += chunk.length;
+      return exchange.ended || exchange.state === ExchangeState.failed;
+    }),
+  );
+  t.is(exchange.error, null);
+  t.is(received, body.length);
+});
