@@ -83,15 +83,12 @@ export class PatronResponse extends StandardResponse {
       };
       if ('bytes' in source) this.#stream = bytesStream(source.bytes, disturb);
       else if ('exchange' in source) this.#stream = exchangeStream(source.exchange, source.signal, disturb);
-      else this.#stream = source.stream;
+      else this.#stream = trackedStream(source.stream, disturb);
     }
     return this.#stream;
   }
 
   get bodyUsed(): boolean {
-    const source = this.#source;
-    // A clone's half of a tee is the caller's to read: locked is as near to "disturbed" as a stream tells.
-    if (source !== null && 'stream' in source) return this.#used || source.stream.locked;
     return this.#used || this.#disturbed;
   }
 
@@ -134,7 +131,7 @@ export class PatronResponse extends StandardResponse {
     if (source === null || ('bytes' in source && this.#stream === null)) return new PatronResponse(source, init, this.#url, this.#redirected);
     const [mine, theirs] = this.body!.tee();
     this.#source = { stream: mine };
-    this.#stream = mine;
+    this.#stream = null;
     return new PatronResponse({ stream: theirs }, init, this.#url, this.#redirected);
   }
 
@@ -168,6 +165,26 @@ function bytesStream(bytes: Uint8Array, disturb: () => void): ReadableStream<Uin
         disturb();
         if (bytes.length > 0) controller.enqueue(bytes);
         controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** A stream passing `inner` through, telling `disturb` of the first read (a tee's half knows nothing of its reader). */
+function trackedStream(inner: ReadableStream<Uint8Array>, disturb: () => void): ReadableStream<Uint8Array> {
+  const reader = inner.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        disturb();
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel(reason) {
+        disturb();
+        return reader.cancel(reason);
       },
     },
     { highWaterMark: 0 },
