@@ -49,6 +49,7 @@ export const errorCodes = {
   HIO_ERR_CONNECTION_LOST: 'the connection closed or failed before the response was complete',
   HIO_ERR_CONNECT_TIMEOUT: 'the connection was not established before its deadline',
   HIO_ERR_RESPONSE_TIMEOUT: 'the response head did not arrive before its deadline',
+  HIO_ERR_SEND_TIMEOUT: 'the server took no byte of the request for longer than allowed',
   HIO_ERR_BODY_IDLE_TIMEOUT: 'no byte of the response body arrived for longer than allowed',
   HIO_ERR_ABORTED: 'the request was aborted by its caller, or its client closed',
   HIO_ERR_FILE: 'a file could not be read (permissions, or an input/output failure)',

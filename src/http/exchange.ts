@@ -57,6 +57,8 @@ export class Exchange {
   trailers: Hict = EMPTY_HEADERS;
   /** Why it failed, once failed. */
   error: HioError | null = null;
+  /** True once any response to it (an interim one included) began to arrive: from then on it is never sent again. */
+  heard = false;
   /** How many times it was sent again after its connection was lost before any response byte. */
   retries = 0;
   /** Set by whoever follows the exchange (fetch); null for a polling doer. */

@@ -128,6 +128,8 @@ export class OutgoingRequest {
   readonly length: number;
   /** True when the request carries `Expect: 100-continue`. */
   readonly expectContinue: boolean;
+  /** True when the caller asked to close the connection after the answer (`Connection: close`). */
+  readonly closes: boolean;
   /** True for idempotent methods: retried once after a lost reused connection, and pipelined when allowed. */
   readonly idempotent: boolean;
   /** The framed head: request line, fields, the empty line. */
@@ -200,6 +202,7 @@ export class OutgoingRequest {
     const large = this.length >= expectContinueBytes || (this.length < 0 && expectContinueBytes === 0);
     this.expectContinue = body !== null && (request.expectContinue ?? expectAsked ?? large);
     this.headers = fields;
+    this.closes = fields.some(([name, value]) => value === 'close' && name.toLowerCase() === 'connection');
 
     let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
     for (const [name, value] of fields) head += `${name}: ${value}\r\n`;

@@ -55,6 +55,8 @@ const Send = { idle: 0, head: 1, continue: 2, body: 3 } as const;
 type Send = (typeof Send)[keyof typeof Send];
 
 const CRLF = Buffer.from('\r\n');
+/** Interim responses one request may get before the server is taken to be misbehaving. */
+const MAX_INTERIM = 32;
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
 /** The idle seconds a `Keep-Alive: timeout=N` hint allows, or -1 without one. */
@@ -82,6 +84,10 @@ export class PatronConnection {
   #pump: BodyPump | null = null;
   /** Bytes of a fixed-length streamed body still to send. */
   #bodyLeft = 0;
+  /** Tyme by which the network must take more of what waits to be sent (Infinity: nothing waits). */
+  #sendDue = Infinity;
+  /** txWritten when #sendDue was last set. */
+  #sentMark = 0;
   /** Tyme of the current deadline (Infinity: none). */
   #due = Infinity;
   #tymth: Tymth;
@@ -111,16 +117,34 @@ export class PatronConnection {
     return this.exchanges.length === 0 && !this.retiring && this.#phase !== Phase.closed;
   }
 
+  /** True when idle and still fit to carry a request: news from the peer is taken in first; one the server closed, that holds unsolicited bytes, or whose keep-alive ran out is closed instead. */
+  reusable(): boolean {
+    if (!this.idle) return false;
+    if (this.#phase !== Phase.open) return true;
+    const client = this.client;
+    client.serviceReceives();
+    if (client.rxEnded || client.cutoff || client.rxQueue.length > 0 || this.#tymth() >= this.#due) {
+      this.close();
+      return false;
+    }
+    return true;
+  }
+
   /** True when it may take `exchange` behind those it carries, pipelined up to `depth`. */
   canPipeline(exchange: Exchange, depth: number): boolean {
     if (this.retiring || this.#phase === Phase.closed || this.exchanges.length >= depth || !exchange.request.idempotent) return false;
-    for (const each of this.exchanges) if (!each.request.idempotent) return false;
+    // Nothing rides behind a request that is not idempotent, or that asks to close the connection after its answer.
+    for (const each of this.exchanges) if (!each.request.idempotent || each.request.closes) return false;
     return true;
   }
 
   /** The tyme of this connection's next deadline. */
   get due(): number {
-    return Math.min(this.#due, this.client.nextDue());
+    const first = this.exchanges[0];
+    // A socket paused because our consumer lags needs no pass until it reads (Exchange.read wakes the Patron).
+    if (first !== undefined && first.state === ExchangeState.headed && first.buffered >= this.#host.settings.bodyHighWater)
+      return Math.min(this.#due, this.#sendDue);
+    return Math.min(this.#due, this.#sendDue, this.client.nextDue());
   }
 
   /** Re-bases the connection onto another tyme. */
@@ -162,6 +186,8 @@ export class PatronConnection {
     this.#write();
     if (this.closed) return;
     client.serviceSends();
+    this.#watchSends();
+    if (this.closed) return;
     this.#checkEnd();
     if (!this.closed && this.#tymth() >= this.#due) this.#expire();
   }
@@ -215,6 +241,7 @@ export class PatronConnection {
         return;
       }
       if (progress === 'head') {
+        exchange.heard = true;
         exchange.markHeaded(respondent.head);
         this.#due = this.#tymth() + this.#host.settings.bodyTymeout;
         continue;
@@ -222,22 +249,35 @@ export class PatronConnection {
       // A whole message: interim or final.
       const head = respondent.head;
       const response = respondent.take();
+      // Any answer at all means the server saw the request: it is never sent again.
+      exchange.heard = true;
       if (response.status < 200 && !response.switched) {
         if (response.status === 100 && this.#send === Send.continue && this.#sendIndex === 0) {
           this.#send = Send.body;
           this.#due = Infinity;
+        } else if (exchange.interim.length >= MAX_INTERIM) {
+          this.exchanges.shift();
+          exchange.markFailed(new HioError('HIO_ERR_BAD_RESPONSE', `more than ${MAX_INTERIM} interim responses`));
+          this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier response on the connection was malformed'));
+          return;
         } else {
           exchange.interim.push(head);
         }
         continue;
+      }
+      if (response.switched && !exchange.request.headers.some(([name]) => name.toLowerCase() === 'upgrade')) {
+        // 101 Switching Protocols answers only a request that offered an upgrade (RFC 9110 §15.2.2).
+        this.exchanges.shift();
+        exchange.markFailed(new HioError('HIO_ERR_BAD_RESPONSE', 'a 101 Switching Protocols to a request that offered no upgrade'));
+        this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'the connection switched protocols'));
+        return;
       }
       this.exchanges.shift();
       this.#sendIndex -= 1;
       if (exchange.state !== ExchangeState.headed) exchange.markHeaded(head);
       exchange.markDone(response.trailers);
       this.reused = true;
-      const requestClose = exchange.request.headers.some(([name, value]) => value === 'close' && name.toLowerCase() === 'connection');
-      if (!response.persisted || response.switched || requestClose) this.retiring = true;
+      if (!response.persisted || response.switched || exchange.request.closes) this.retiring = true;
       if (this.#sendIndex < 0) {
         // The answer came before the request was all sent (a 413, a 417, a final answer instead of 100): the body's framing is broken off.
         this.#sendIndex = 0;
@@ -337,6 +377,31 @@ export class PatronConnection {
     this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier request on the connection failed'));
   }
 
+  /**
+   * Bounds a request the server stops taking: while bytes wait to be sent,
+   * the network must take some every `bodyTymeout` seconds, or the request
+   * fails with HIO_ERR_SEND_TIMEOUT.
+   */
+  #watchSends(): void {
+    const client = this.client;
+    if (client.txPending === 0 || this.exchanges.length === 0) {
+      this.#sendDue = Infinity;
+      return;
+    }
+    const now = this.#tymth();
+    if (client.txWritten !== this.#sentMark || this.#sendDue === Infinity) {
+      this.#sentMark = client.txWritten;
+      this.#sendDue = now + this.#host.settings.bodyTymeout;
+      return;
+    }
+    if (now < this.#sendDue) return;
+    const exchange = this.exchanges[Math.min(this.#sendIndex, this.exchanges.length - 1)]!;
+    this.exchanges.splice(this.exchanges.indexOf(exchange), 1);
+    exchange.markFailed(new HioError('HIO_ERR_SEND_TIMEOUT', `the server took no byte of the request for ${this.#host.settings.bodyTymeout} s`));
+    this.client.reset();
+    this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier request on the connection stalled'));
+  }
+
   /** The peer half-closed, or the connection was cut off. */
   #checkEnd(): void {
     const client = this.client;
@@ -363,7 +428,7 @@ export class PatronConnection {
       this.close();
       return;
     }
-    if (this.#send === Send.continue) {
+    if (this.#send === Send.continue && this.#sendIndex === 0 && this.exchanges[0]!.state !== ExchangeState.headed) {
       // No 100 came in time: send the body anyway (RFC 9110 §10.1.1).
       this.#send = Send.body;
       this.#due = Infinity;
@@ -392,7 +457,7 @@ export class PatronConnection {
     if (first !== undefined && first.state === ExchangeState.headed) {
       exchanges.shift();
       first.markFailed(error);
-    } else if (first !== undefined && this.respondent.started && this.#phase === Phase.open) {
+    } else if (first !== undefined && (first.heard || (this.respondent.started && this.#phase === Phase.open))) {
       exchanges.shift();
       first.markFailed(error);
     }

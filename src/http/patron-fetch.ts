@@ -10,6 +10,7 @@
  * that parsed its head, so a response whose whole body came with its head
  * gets that body as bytes, without a stream in between.
  */
+import { HioError } from '../core/errors.js';
 import { ExchangeState, type Exchange } from './exchange.js';
 import { PatronResponse, abortReason } from './patron-response.js';
 import type { PatronRequest, RequestBodySource } from './outgoing-request.js';
@@ -49,7 +50,7 @@ export interface PatronFetchInit {
  */
 export async function readFetchCall(input: string | URL | Request, init: PatronFetchInit = {}): Promise<FetchCall> {
   const isRequest = typeof input === 'object' && !(input instanceof URL);
-  const method = (init.method ?? (isRequest ? input.method : 'GET')).toUpperCase();
+  const method = normalizeMethod(init.method ?? (isRequest ? input.method : 'GET'));
   const url = new URL(isRequest ? input.url : input);
   const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
   let body: RequestBodySource | null = null;
@@ -79,6 +80,16 @@ export async function readFetchCall(input: string | URL | Request, init: PatronF
   };
   const signal = init.signal ?? (isRequest ? input.signal : null);
   return { request, redirect: init.redirect ?? (isRequest ? input.redirect : 'follow'), signal };
+}
+
+/** The standard methods fetch upper-cases; any other is sent as given. */
+const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+/** A method as fetch sends it: the six standard ones upper-cased, CONNECT, TRACE and TRACK refused. */
+function normalizeMethod(method: string): string {
+  const upper = method.toUpperCase();
+  if (upper === 'CONNECT' || upper === 'TRACE' || upper === 'TRACK') throw new HioError('HIO_ERR_INVALID_REQUEST', `fetch() does not send ${upper}`);
+  return NORMALIZED.has(upper) ? upper : method;
 }
 
 function isStreamish(value: object): boolean {
@@ -120,6 +131,8 @@ export function headOf(exchange: Exchange, signal: AbortSignal | null): Promise<
 /** A WHATWG Response over a headed exchange: its bytes when the whole body is in, else a stream from the exchange. */
 export function responseOf(exchange: Exchange, url: URL, redirected: boolean, signal: AbortSignal | null): Response {
   const head = exchange.head!;
+  // A WHATWG Response cannot carry a 101: fetch() offers no upgrades.
+  if (head.status === 101) throw new HioError('HIO_ERR_NOT_IMPLEMENTED', 'fetch() does not switch protocols (101)');
   const headers = new Headers();
   for (const [name, value] of head.headers) headers.append(name, value);
   const init: ResponseInit = { status: head.status, statusText: head.reason, headers };

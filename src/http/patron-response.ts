@@ -213,6 +213,7 @@ function exchangeStream(exchange: Exchange, signal: AbortSignal | null, disturb:
     disturb();
     if (signal?.aborted === true) {
       stop();
+      exchange.cancel();
       controller.error(abortReason(signal));
       return undefined;
     }

@@ -162,11 +162,13 @@ export class Patron implements ConnectionHost {
   #clockOrigin = 0;
   /** Exchanges not yet settled, and sleeps pending: the work a self-driving Patron runs for. */
   #work = 0;
+  readonly #sleepers = new Set<(error: HioError) => void>();
 
   constructor(options: PatronOptions = {}) {
     checkOptions('Patron', options, KNOWN);
     this.#tymth = options.tymth ?? null;
     this.#clock = options.clock ?? realClock;
+    this.#clockOrigin = this.#clock.now();
     const tls = options.tls;
     this.#connect =
       options.connect ??
@@ -301,13 +303,21 @@ export class Patron implements ConnectionHost {
         return;
       }
       this.#work += 1;
+      const onClose = (error: HioError): void => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#work -= 1;
+        reject(error);
+      };
+      this.#sleepers.add(onClose);
       const onAbort = (): void => {
         cancel();
+        this.#sleepers.delete(onClose);
         this.#work -= 1;
         reject(abortReason(signal!));
       };
       const cancel = this.after(seconds, () => {
         signal?.removeEventListener('abort', onAbort);
+        this.#sleepers.delete(onClose);
         this.#work -= 1;
         resolve();
       });
@@ -318,7 +328,7 @@ export class Patron implements ConnectionHost {
 
   /** Calls `callback` from the pass at or after `seconds` of tyme from now; returns a cancel function. */
   after(seconds: number, callback: () => void): () => void {
-    const tymth = this.#tymth ?? this.#selfTymth();
+    const tymth = this.#tymth !== null && (this.#driven || this.#selfDriving) ? this.#tymth : this.#selfTymth();
     const cancel = this.#timers.add(tymth() + Math.max(0, seconds), callback);
     this.#wakeOne();
     return cancel;
@@ -339,6 +349,11 @@ export class Patron implements ConnectionHost {
         if (connection.closed) closed += 1;
       }
       if (closed > 0) for (let i = connections.length - 1; i >= 0; i--) if (connections[i]!.closed) connections.splice(i, 1);
+      if (connections.length === 0 && pool.queue.length === 0) {
+        // An origin with nothing open and nothing waiting costs nothing: forget it.
+        this.#pools.delete(pool.origin.key);
+        continue;
+      }
       // Connections freed in this pass (and retried exchanges) take queued requests; the next pass writes them.
       if (pool.queue.length > 0) {
         const waiting = pool.queue.length;
@@ -368,6 +383,11 @@ export class Patron implements ConnectionHost {
     }
     this.#pools.clear();
     this.#timers.clear();
+    const sleepers = [...this.#sleepers];
+    this.#sleepers.clear();
+    for (const settle of sleepers) settle(error);
+    // A self-driving run sees it has nothing left to do.
+    this.waker?.();
   }
 
   /** ConnectionHost: exchanges of a lost connection that got no byte of a response. */
@@ -379,7 +399,7 @@ export class Patron implements ConnectionHost {
       const request = exchange.request;
       // The keep-alive race: the server closed a reused connection as the request went out, or a pipelined request never got its turn.
       const raced = !connectFailed && (connection.reused || index > 0);
-      if (pool !== undefined && !exchange.cancelled && raced && request.idempotent && request.replayable && exchange.retries === 0) {
+      if (pool !== undefined && !exchange.cancelled && !exchange.heard && raced && request.idempotent && request.replayable && exchange.retries === 0) {
         exchange.retries += 1;
         exchange.state = ExchangeState.queued;
         retry.push(exchange);
@@ -431,11 +451,12 @@ export class Patron implements ConnectionHost {
       // A retried exchange goes on a fresh connection: the pooled ones may have gone stale the same way.
       if (exchange.retries === 0) {
         for (const connection of connections) {
-          if (connection.idle) {
+          if (connection.reusable()) {
             chosen = connection;
             break;
           }
         }
+        for (let i = connections.length - 1; i >= 0; i--) if (connections[i]!.closed) connections.splice(i, 1);
         if (chosen === null && this.#pipelining > 1) {
           for (const connection of connections) {
             if (connection.canPipeline(exchange, this.#pipelining)) {
@@ -453,7 +474,16 @@ export class Patron implements ConnectionHost {
           idle.close();
           connections.splice(connections.indexOf(idle), 1);
         }
-        chosen = new PatronConnection(pool.origin, this.#connect(pool.origin), this, tymth);
+        let client: Client;
+        try {
+          client = this.#connect(pool.origin);
+        } catch (cause) {
+          // A connector's fault fails the request that needed it, never the pass.
+          queue.shift();
+          exchange.markFailed(new HioError('HIO_ERR_CONNECT', `could not make a connection to ${pool.origin.key}`, { cause }));
+          continue;
+        }
+        chosen = new PatronConnection(pool.origin, client, this, tymth);
         connections.push(chosen);
       }
       queue.shift();
@@ -488,7 +518,6 @@ export class Patron implements ConnectionHost {
   #startSelfDrive(): void {
     this.#selfDriving = true;
     if (this.#selfDoist === null) {
-      this.#clockOrigin = this.#clock.now();
       this.#selfDoist = new Doist({ real: true, clock: this.#clock });
     }
     const doist = this.#selfDoist;

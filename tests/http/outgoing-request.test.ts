@@ -194,3 +194,12 @@ test('readFetchCall reads a Request, init overriding it, and bodies fetch gives 
   const text = await readFetchCall('http://x/', { method: 'POST', body: 'text' });
   t.is((text.request.headers as Headers).get('content-type'), 'text/plain;charset=UTF-8');
 });
+
+test('readFetchCall upper-cases the six standard methods only, and refuses CONNECT, TRACE and TRACK', async (t) => {
+  t.is((await readFetchCall('http://x/', { method: 'delete' })).request.method, 'DELETE');
+  t.is((await readFetchCall('http://x/', { method: 'patch' })).request.method, 'patch');
+  for (const method of ['connect', 'TRACE', 'track']) {
+    const error = await t.throwsAsync(readFetchCall('http://x/', { method }), { instanceOf: HioError });
+    t.is(error?.code, 'HIO_ERR_INVALID_REQUEST');
+  }
+});
