@@ -40,7 +40,7 @@ import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 import type { Client } from '../net/client.js';
 import { NetClient, TlsClient } from '../net/net-client.js';
 import { Exchange, ExchangeState } from './exchange.js';
-import { DEFAULT_LIMITS, type HttpLimits } from './limits.js';
+import { resolveLimits, type HttpLimits } from './limits.js';
 import { OutgoingRequest, type Origin, type PatronRequest, type RequestBodySource } from './outgoing-request.js';
 import { PatronConnection, type ConnectionHost, type ConnectionSettings } from './patron-connection.js';
 import { abortReason, headOf, readFetchCall, responseOf, type PatronFetchInit } from './patron-fetch.js';
@@ -195,7 +195,7 @@ export class Patron implements ConnectionHost {
       keepAliveMargin: seconds('keepAliveMargin', options.keepAliveMargin, 1),
       bodyHighWater: whole('bodyHighWater', options.bodyHighWater, 64 * 1024, 1),
       respondent: {
-        limits: { ...DEFAULT_LIMITS, maxBodyBytes: Number.MAX_SAFE_INTEGER, maxChunks: Number.MAX_SAFE_INTEGER, ...options.limits },
+        limits: resolveLimits({ maxBodyBytes: Number.MAX_SAFE_INTEGER, maxChunks: Number.MAX_SAFE_INTEGER, ...options.limits }),
         ...(options.lenient !== undefined && { lenient: options.lenient }),
       },
     };

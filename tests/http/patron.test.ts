@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import test from 'ava';
 import type { HioError } from '../../src/core/errors.js';
 import { ExchangeState, type Exchange } from '../../src/http/exchange.js';
+import { Patron, type PatronOptions } from '../../src/http/patron.js';
 import { httpWorld, type HttpWorld } from '../helpers/http-client.js';
 import { rawServer, requestLines, simPatron } from '../helpers/patron-world.js';
 
@@ -412,4 +413,21 @@ test('Patron keeps every byte of a body its consumer lags behind when the server
   );
   t.is(exchange.error, null);
   t.is(received, body.length);
+});
+
+test('Patron refuses unknown options and bad values at once with HIO_ERR_INVALID_OPTION', (t) => {
+  const bad: Array<Record<string, unknown>> = [
+    { nope: 1 },
+    { connections: 0 },
+    { pipelining: 1.5 },
+    { connectTymeout: -1 },
+    { keepAliveTymeout: Number.NaN },
+    { expectContinueBytes: -1 },
+    { limits: { maxHeaders: -1 } },
+    { limits: { maxSomething: 3 } },
+  ];
+  for (const options of bad) {
+    const error = t.throws(() => new Patron(options as PatronOptions), undefined, JSON.stringify(options));
+    t.is((error as HioError).code, 'HIO_ERR_INVALID_OPTION', JSON.stringify(options));
+  }
 });
