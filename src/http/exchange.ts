@@ -46,8 +46,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** See the module note. */
 export class Exchange {
-  /** The request, as checked and framed. */
-  readonly request: OutgoingRequest;
+  /** The request, as checked and framed (framed again, without `Expect`, after a 417). */
+  request: OutgoingRequest;
   state: ExchangeState = ExchangeState.queued;
   /** The final response's head, once headed. */
   head: ResponseHead | null = null;

@@ -118,6 +118,8 @@ export function originOf(url: URL): Origin {
 
 /** A checked request, ready to frame. */
 export class OutgoingRequest {
+  /** The request as given, to build it again (without `Expect` after a 417). */
+  readonly source: PatronRequest;
   readonly method: string;
   readonly url: URL;
   readonly origin: Origin;
@@ -147,6 +149,7 @@ export class OutgoingRequest {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`the scheme ${url.protocol} is not http: or https:`);
     if (url.username !== '' || url.password !== '') throw invalid('a URL with credentials is not sent; use an Authorization header');
+    this.source = request;
     this.method = method;
     this.url = url;
     this.origin = originOf(url);

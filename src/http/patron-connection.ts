@@ -32,6 +32,8 @@ export interface ConnectionHost {
   lost(connection: PatronConnection, exchanges: Exchange[], error: HioError): void;
   /** Wakes the Patron for another pass. */
   wake(): void;
+  /** Sends an exchange again on another connection without `Expect: 100-continue` (it got a 417 for it). */
+  resendWithoutExpect(exchange: Exchange): void;
 }
 
 /** The timing and size settings of a Patron's connections. */
@@ -270,6 +272,17 @@ export class PatronConnection {
         this.exchanges.shift();
         exchange.markFailed(new HioError('HIO_ERR_BAD_RESPONSE', 'a 101 Switching Protocols to a request that offered no upgrade'));
         this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'the connection switched protocols'));
+        return;
+      }
+      if (response.status === 417 && this.#sendIndex === 0 && this.#send === Send.continue && exchange.request.replayable && exchange.retries === 0) {
+        // The server does not do 100-continue: send it again without the expectation (RFC 9110 §10.1.1), the body still unsent.
+        this.exchanges.shift();
+        this.#send = Send.idle;
+        this.#pump?.cancel();
+        this.#pump = null;
+        this.retiring = true;
+        this.#host.resendWithoutExpect(exchange);
+        this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier request on the connection was cut off'));
         return;
       }
       this.exchanges.shift();

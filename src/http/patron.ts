@@ -411,6 +411,14 @@ export class Patron implements ConnectionHost {
     this.wake();
   }
 
+  /** ConnectionHost: a 417 to `Expect: 100-continue`; the request goes again, first in its queue, without the expectation. */
+  resendWithoutExpect(exchange: Exchange): void {
+    exchange.retries += 1;
+    exchange.request = new OutgoingRequest({ ...exchange.request.source, expectContinue: false }, this.#expectContinueBytes);
+    exchange.state = ExchangeState.queued;
+    this.#enqueue(exchange, true);
+  }
+
   /** ConnectionHost: something needs a pass. */
   wake(): void {
     this.#dirty = true;

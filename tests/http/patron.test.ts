@@ -206,7 +206,7 @@ test('Patron sends the body after continueTymeout when no 100 comes, and none wh
       connection.remoter.tx(Buffer.from(OK));
     } else if (connection.state === 1 && text.includes('x-n: 2\r\n') && text.endsWith('\r\n\r\n')) {
       connection.state = 2;
-      connection.remoter.tx(Buffer.from('HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n'));
+      connection.remoter.tx(Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
     }
   });
   const patron = simPatron(world, { continueTymeout: 0.5 });
@@ -215,7 +215,7 @@ test('Patron sends the body after continueTymeout when no 100 comes, and none wh
   t.is(waited.status, 200);
   const refused = patron.request({ url: 'http://raw/b', method: 'POST', body: 'NEVER', expectContinue: true, headers: { 'x-n': '2' } });
   t.true(settled(world, [refused]));
-  t.is(refused.status, 417);
+  t.is(refused.status, 403);
   world.run(1);
   t.is(raw.length, 1);
   t.false(raw[0]!.received.includes('NEVER'));
@@ -430,4 +430,27 @@ test('Patron refuses unknown options and bad values at once with HIO_ERR_INVALID
     const error = t.throws(() => new Patron(options as PatronOptions), undefined, JSON.stringify(options));
     t.is((error as HioError).code, 'HIO_ERR_INVALID_OPTION', JSON.stringify(options));
   }
+});
+
+test('Patron sends a request again without Expect after a 417, on a fresh connection, the body sent once', (t) => {
+  const world = httpWorld();
+  const raw = rawServer(world, (connection) => {
+    const text = connection.received;
+    if (connection.state !== 0 || !text.includes('\r\n\r\n')) return;
+    if (text.includes('Expect: 100-continue')) {
+      connection.state = 1;
+      connection.remoter.tx(Buffer.from('HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+      connection.remoter.shutdownSend();
+    } else if (text.endsWith('payload')) {
+      connection.state = 1;
+      connection.remoter.tx(Buffer.from('HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n'));
+    }
+  });
+  const patron = simPatron(world);
+  const upload = patron.request({ url: 'http://raw/doc', method: 'PUT', body: 'payload', expectContinue: true });
+  t.true(settled(world, [upload]));
+  t.is(upload.status, 201);
+  t.is(raw.length, 2);
+  t.false(raw[0]!.received.includes('payload'), 'the first attempt held its body');
+  t.false(raw[1]!.received.includes('Expect'));
 });
