@@ -32,6 +32,8 @@ export interface ConnectionHost {
   lost(connection: PatronConnection, exchanges: Exchange[], error: HioError): void;
   /** Wakes the Patron for another pass. */
   wake(): void;
+  /** The origin answered in HTTP/1.0: it is not sent chunked bodies (RFC 9112 §6.1). */
+  heardHttp10(origin: Origin): void;
   /** Sends an exchange again on another connection without `Expect: 100-continue` (it got a 417 for it). */
   resendWithoutExpect(exchange: Exchange): void;
 }
@@ -285,6 +287,7 @@ export class PatronConnection {
         this.#lose(new HioError('HIO_ERR_CONNECTION_LOST', 'an earlier request on the connection was cut off'));
         return;
       }
+      if (response.version === 'HTTP/1.0') this.#host.heardHttp10(this.origin);
       this.exchanges.shift();
       this.#sendIndex -= 1;
       if (exchange.state !== ExchangeState.headed) exchange.markHeaded(head);

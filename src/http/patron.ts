@@ -149,6 +149,8 @@ export class Patron implements ConnectionHost {
   readonly #expectContinueBytes: number;
   readonly #maxRedirects: number;
   readonly #pools = new Map<string, Pool>();
+  /** Origins that answered in HTTP/1.0. */
+  readonly #http10 = new Set<string>();
   readonly #timers = new TimerQueue();
   readonly #clock: Clock;
   #tymth: Tymth | null;
@@ -411,6 +413,15 @@ export class Patron implements ConnectionHost {
     this.wake();
   }
 
+  /** ConnectionHost: the origin answered in HTTP/1.0. */
+  heardHttp10(origin: Origin): void {
+    const known = this.#http10;
+    if (known.has(origin.key)) return;
+    // Remembered past the origin's connections (an HTTP/1.0 server closes each), for the most recent origins only.
+    if (known.size >= 1024) known.delete(known.values().next().value!);
+    known.add(origin.key);
+  }
+
   /** ConnectionHost: a 417 to `Expect: 100-continue`; the request goes again, first in its queue, without the expectation. */
   resendWithoutExpect(exchange: Exchange): void {
     exchange.retries += 1;
@@ -453,6 +464,12 @@ export class Patron implements ConnectionHost {
       if (exchange.cancelled) {
         queue.shift();
         exchange.markFailed(new HioError('HIO_ERR_ABORTED', 'the request was cancelled'));
+        continue;
+      }
+      if (exchange.request.length < 0 && this.#http10.has(pool.origin.key)) {
+        // RFC 9112 §6.1: no Transfer-Encoding to a server known to speak HTTP/1.0, and a body of unknown length has no other framing.
+        queue.shift();
+        exchange.markFailed(new HioError('HIO_ERR_INVALID_REQUEST', `${pool.origin.key} speaks HTTP/1.0: a body of unknown length needs a Content-Length`));
         continue;
       }
       let chosen: PatronConnection | null = null;

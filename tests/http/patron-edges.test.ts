@@ -318,3 +318,24 @@ test('Patron asks for no pass while its consumer lags and the socket waits for i
   exchange.read();
   t.is(patron.nextDue(), world.doist.tyme, 'a read wakes it');
 });
+
+test('Patron sends no chunked body to an origin that answered in HTTP/1.0: such a request fails, one with a Content-Length goes', (t) => {
+  const world = httpWorld();
+  const raw = rawServer(world, (connection) => {
+    if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
+      connection.state = 1;
+      connection.remoter.tx(Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+      connection.remoter.shutdownSend();
+    }
+  });
+  const patron = simPatron(world);
+  const first = patron.request({ url: 'http://raw/' });
+  t.true(settled(world, [first]));
+  t.is(first.head?.version, 'HTTP/1.0');
+  const chunked = patron.request({ url: 'http://raw/up', method: 'POST', body: ['a', 'b'] });
+  const sized = patron.request({ url: 'http://raw/up', method: 'POST', body: ['a', 'b'], headers: { 'content-length': '2' } });
+  t.true(settled(world, [chunked, sized]));
+  t.is(chunked.error?.code, 'HIO_ERR_INVALID_REQUEST');
+  t.is(sized.status, 200);
+  t.false(raw.some((connection) => connection.received.includes('chunked')));
+});
