@@ -94,6 +94,8 @@ export class PatronConnection {
   #sentMark = 0;
   /** Tyme of the current deadline (Infinity: none). */
   #due = Infinity;
+  /** Tyme by which a request held for 100 Continue sends its body anyway (Infinity: none waits). */
+  #continueDue = Infinity;
   #tymth: Tymth;
   /** Seconds an idle connection may stay pooled, from the last response's hint. */
   #idleTymeout: number;
@@ -147,8 +149,8 @@ export class PatronConnection {
     const first = this.exchanges[0];
     // A socket paused because our consumer lags needs no pass until it reads (Exchange.read wakes the Patron).
     if (first !== undefined && first.state === ExchangeState.headed && first.buffered >= this.#host.settings.bodyHighWater)
-      return Math.min(this.#due, this.#sendDue);
-    return Math.min(this.#due, this.#sendDue, this.client.nextDue());
+      return Math.min(this.#due, this.#sendDue, this.#continueDue);
+    return Math.min(this.#due, this.#sendDue, this.#continueDue, this.client.nextDue());
   }
 
   /** Re-bases the connection onto another tyme. */
@@ -193,7 +195,19 @@ export class PatronConnection {
     this.#watchSends();
     if (this.closed) return;
     this.#checkEnd();
-    if (!this.closed && this.#tymth() >= this.#due) this.#expire();
+    if (this.closed) return;
+    // Bytes on a connection nothing was asked on: it can carry no request any more.
+    if (this.exchanges.length === 0 && client.rxQueue.length > 0) {
+      this.close();
+      return;
+    }
+    if (this.#send === Send.continue && this.#tymth() >= this.#continueDue) {
+      // No 100 came in time: send the body anyway (RFC 9110 §10.1.1).
+      this.#send = Send.body;
+      this.#continueDue = Infinity;
+      this.#host.wake();
+    }
+    if (this.#tymth() >= this.#due) this.#expire();
   }
 
   /** Closes the connection; exchanges still on it fail with `error` (none are retried). */
@@ -247,6 +261,8 @@ export class PatronConnection {
       if (progress === 'head') {
         exchange.heard = true;
         exchange.markHeaded(respondent.head);
+        // A final answer instead of 100: the held body is never sent.
+        if (this.#sendIndex === 0 && this.#send === Send.continue) this.#continueDue = Infinity;
         this.#due = this.#tymth() + this.#host.settings.bodyTymeout;
         continue;
       }
@@ -258,7 +274,7 @@ export class PatronConnection {
       if (response.status < 200 && !response.switched) {
         if (response.status === 100 && this.#send === Send.continue && this.#sendIndex === 0) {
           this.#send = Send.body;
-          this.#due = Infinity;
+          this.#continueDue = Infinity;
         } else if (exchange.interim.length >= MAX_INTERIM) {
           this.exchanges.shift();
           exchange.markFailed(new HioError('HIO_ERR_BAD_RESPONSE', `more than ${MAX_INTERIM} interim responses`));
@@ -298,6 +314,7 @@ export class PatronConnection {
         // The answer came before the request was all sent (a 413, a 417, a final answer instead of 100): the body's framing is broken off.
         this.#sendIndex = 0;
         this.#send = Send.idle;
+        this.#continueDue = Infinity;
         this.#pump?.cancel();
         this.#pump = null;
         this.retiring = true;
@@ -333,7 +350,7 @@ export class PatronConnection {
         }
         if (request.expectContinue) {
           this.#send = Send.continue;
-          this.#due = this.#tymth() + this.#host.settings.continueTymeout;
+          this.#continueDue = this.#tymth() + this.#host.settings.continueTymeout;
           return;
         }
         this.#send = Send.body;
@@ -400,7 +417,8 @@ export class PatronConnection {
    */
   #watchSends(): void {
     const client = this.client;
-    if (client.txPending === 0 || this.exchanges.length === 0) {
+    // While a response is read the server need not read on (its body deadline, or our lagging consumer, governs).
+    if (client.txPending === 0 || this.exchanges.length === 0 || this.exchanges[0]!.state === ExchangeState.headed) {
       this.#sendDue = Infinity;
       return;
     }
@@ -424,7 +442,14 @@ export class PatronConnection {
     if (!client.rxEnded && !client.cutoff) return;
     const first = this.exchanges[0];
     // Bytes still wait for a consumer that lags: the response is not over until they are parsed.
-    if (first !== undefined && first.state === ExchangeState.headed && client.rxQueue.length > 0 && first.buffered >= this.#host.settings.bodyHighWater) return;
+    // So does a body that ends with the connection (no length): it ends once the consumer took what is parsed.
+    if (
+      first !== undefined &&
+      first.state === ExchangeState.headed &&
+      first.buffered >= this.#host.settings.bodyHighWater &&
+      (client.rxQueue.length > 0 || client.error === null)
+    )
+      return;
     if (this.exchanges.length > 0 && client.rxEnded) {
       this.respondent.end();
       this.#read();
@@ -442,13 +467,6 @@ export class PatronConnection {
   #expire(): void {
     if (this.exchanges.length === 0) {
       this.close();
-      return;
-    }
-    if (this.#send === Send.continue && this.#sendIndex === 0 && this.exchanges[0]!.state !== ExchangeState.headed) {
-      // No 100 came in time: send the body anyway (RFC 9110 §10.1.1).
-      this.#send = Send.body;
-      this.#due = Infinity;
-      this.#host.wake();
       return;
     }
     const exchange = this.exchanges[0]!;

@@ -145,6 +145,13 @@ export function responseOf(exchange: Exchange, url: URL, redirected: boolean, si
   }
   // The whole body is here: hand it over as bytes.
   if (exchange.done) return new PatronResponse({ bytes: exchange.readAll() }, init, href, redirected).asResponse();
+  if (signal !== null) {
+    // An abort after the head gives up the exchange whether or not its body is ever touched.
+    const onAbort = (): void => {
+      if (!exchange.settled) exchange.cancel();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
   return new PatronResponse({ exchange, signal }, init, href, redirected).asResponse();
 }
 

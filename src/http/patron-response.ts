@@ -78,12 +78,15 @@ export class PatronResponse extends StandardResponse {
         this.#stream.getReader();
         return this.#stream;
       }
+      let made: ReadableStream<Uint8Array> | null = null;
+      // Only reads from the stream this response hands out count: once clone() tees it, the branches tell their own.
       const disturb = (): void => {
-        this.#disturbed = true;
+        if (this.#stream === made) this.#disturbed = true;
       };
-      if ('bytes' in source) this.#stream = bytesStream(source.bytes, disturb);
-      else if ('exchange' in source) this.#stream = exchangeStream(source.exchange, source.signal, disturb);
-      else this.#stream = trackedStream(source.stream, disturb);
+      if ('bytes' in source) made = bytesStream(source.bytes, disturb);
+      else if ('exchange' in source) made = exchangeStream(source.exchange, source.signal, disturb);
+      else made = trackedStream(source.stream, disturb);
+      this.#stream = made;
     }
     return this.#stream;
   }

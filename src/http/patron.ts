@@ -304,6 +304,10 @@ export class Patron implements ConnectionHost {
         reject(abortReason(signal));
         return;
       }
+      if (this.#closed) {
+        reject(new HioError('HIO_ERR_ABORTED', 'the Patron is closed'));
+        return;
+      }
       this.#work += 1;
       const onClose = (error: HioError): void => {
         signal?.removeEventListener('abort', onAbort);
@@ -333,6 +337,7 @@ export class Patron implements ConnectionHost {
     const tymth = this.#tymth !== null && (this.#driven || this.#selfDriving) ? this.#tymth : this.#selfTymth();
     const cancel = this.#timers.add(tymth() + Math.max(0, seconds), callback);
     this.#wakeOne();
+    this.#selfDrive();
     return cancel;
   }
 
