@@ -66,7 +66,8 @@ export async function readFetchCall(input: string | URL | Request, init: PatronF
       const carrier = new Response(given as BodyInit);
       const type = carrier.headers.get('content-type');
       if (type !== null && !headers.has('content-type')) headers.set('content-type', type);
-      body = given instanceof Blob && given.size <= 1 << 20 ? new Uint8Array(await carrier.arrayBuffer()) : carrier.body!;
+      // Small bodies go as bytes, with a Content-Length (and can be sent again); a large Blob or form streams.
+      body = sizeOf(given) <= 1 << 20 ? new Uint8Array(await carrier.arrayBuffer()) : carrier.body!;
     }
   }
   if (typeof given === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
@@ -90,6 +91,18 @@ function normalizeMethod(method: string): string {
   const upper = method.toUpperCase();
   if (upper === 'CONNECT' || upper === 'TRACE' || upper === 'TRACK') throw new HioError('HIO_ERR_INVALID_REQUEST', `fetch() does not send ${upper}`);
   return NORMALIZED.has(upper) ? upper : method;
+}
+
+/** About how many bytes a Blob, form or URLSearchParams makes (Infinity when it cannot tell). */
+function sizeOf(body: object): number {
+  if (body instanceof Blob) return body.size;
+  if (body instanceof URLSearchParams) return body.toString().length;
+  if (body instanceof FormData) {
+    let size = 0;
+    for (const [name, value] of body) size += name.length + (typeof value === 'string' ? value.length : value.size) + 256;
+    return size;
+  }
+  return Infinity;
 }
 
 function isStreamish(value: object): boolean {

@@ -184,8 +184,14 @@ test('readFetchCall reads a Request, init overriding it, and bodies fetch gives 
   form.set('f', 'v');
   const multipart = await readFetchCall('http://x/', { method: 'POST', body: form });
   t.regex((multipart.request.headers as Headers).get('content-type') ?? '', /^multipart\/form-data; boundary=/);
+  t.true(multipart.request.body instanceof Uint8Array, 'a small form goes as bytes, with a Content-Length');
   const params = await readFetchCall('http://x/', { method: 'POST', body: new URLSearchParams({ q: 'a b' }) });
   t.is((params.request.headers as Headers).get('content-type'), 'application/x-www-form-urlencoded;charset=UTF-8');
+  t.is(Buffer.from(params.request.body as Uint8Array).toString(), 'q=a+b');
+  const large = new FormData();
+  large.set('file', new Blob([new Uint8Array(2 << 20)]));
+  const streamed = await readFetchCall('http://x/', { method: 'POST', body: large });
+  t.true(streamed.request.body instanceof ReadableStream, 'a large form streams');
   const blob = await readFetchCall('http://x/', { method: 'POST', body: new Blob(['blob'], { type: 'text/x-blob' }) });
   t.is((blob.request.headers as Headers).get('content-type'), 'text/x-blob');
   t.is(Buffer.from(blob.request.body as Uint8Array).toString(), 'blob');
