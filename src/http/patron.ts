@@ -34,14 +34,13 @@ import { HioError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { TimerQueue } from '../core/timer-queue.js';
 import type { Tymth } from '../core/tymist.js';
-import { Doer } from '../doing/doer.js';
 import { Doist } from '../doing/doist.js';
-import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 import type { Client } from '../net/client.js';
 import { NetClient, TlsClient } from '../net/net-client.js';
 import { Exchange, ExchangeState } from './exchange.js';
 import { resolveLimits, type HttpLimits } from './limits.js';
 import { OutgoingRequest, type Origin, type PatronRequest, type RequestBodySource } from './outgoing-request.js';
+import { SelfDriver, type Drivable } from './patron-doer.js';
 import { PatronConnection, type ConnectionHost, type ConnectionSettings } from './patron-connection.js';
 import { abortReason, headOf, readFetchCall, responseOf, type PatronFetchInit } from './patron-fetch.js';
 import { decideRedirect, isRedirectStatus, newRedirectState, type RedirectHop } from './redirects.js';
@@ -139,7 +138,7 @@ interface Pool {
 }
 
 /** See the module note. */
-export class Patron implements ConnectionHost {
+export class Patron implements ConnectionHost, Drivable {
   /** Called when the Patron needs a pass; its doer sets it. */
   waker: (() => void) | null = null;
   readonly settings: ConnectionSettings;
@@ -578,71 +577,6 @@ export class Patron implements ConnectionHost {
   /** For the self driver: whether to keep running. */
   get selfDriveWork(): boolean {
     return this.#hasWork();
-  }
-}
-
-/** The doer a self-driving Patron runs: service passes, paced by nextDue, until no work is left. It never closes the Patron. */
-class SelfDriver extends Doer {
-  readonly #patron: Patron;
-
-  constructor(patron: Patron) {
-    super();
-    this.#patron = patron;
-  }
-
-  protected override enter(): void {
-    const tymth = this.tymth;
-    if (tymth !== null) this.#patron.wind(tymth);
-    this.#patron.waker = () => this.wake();
-  }
-
-  protected override recur(tyme: number): boolean {
-    const patron = this.#patron;
-    patron.service();
-    if (!patron.selfDriveWork) return true;
-    dueAgain(this, patron.nextDue(), tyme);
-    return false;
-  }
-
-  protected override exit(): void {
-    this.#patron.waker = null;
-  }
-}
-
-/** Drives a Patron in a Doist: enter winds and opens it, recur services it, exit closes its connections. */
-export class PatronDoer extends ServiceDoer<Patron> {
-  constructor(patron: Patron, options: ServiceDoerOptions = {}) {
-    super(patron, options);
-  }
-
-  protected override enter(): void {
-    this.component.drive(true);
-    super.enter();
-  }
-
-  protected override recur(tyme: number): boolean {
-    this.component.service();
-    if (this.paced) dueAgain(this, this.component.nextDue(), tyme);
-    return false;
-  }
-
-  protected override exit(): void {
-    super.exit();
-    this.component.drive(false);
-  }
-}
-
-/**
- * Paces a doer by the Patron's next due tyme: a pass due now (bytes queued
- * that the socket can take) is asked for with a wake, since a tock of 0
- * means the Doist's default tock, not "at once".
- */
-function dueAgain(doer: Doer, due: number, tyme: number): void {
-  if (due <= tyme) {
-    doer.tock = 0;
-    doer.wake();
-  } else {
-    doer.tock = due - tyme;
   }
 }
 

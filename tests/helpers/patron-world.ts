@@ -9,7 +9,8 @@ import type { Remoter } from '../../src/net/connection.js';
 import { SimClient } from '../../src/net/sim/sim-client.js';
 import type { SimNet } from '../../src/net/sim/sim-net.js';
 import { SimServant } from '../../src/net/sim/sim-servant.js';
-import { Patron, PatronDoer, type PatronOptions } from '../../src/http/patron.js';
+import { PatronDoer } from '../../src/http/patron-doer.js';
+import { Patron, type PatronOptions } from '../../src/http/patron.js';
 import type { HttpWorld } from './http-client.js';
 
 /** A Patron on the world's network, driven by its Doist. */

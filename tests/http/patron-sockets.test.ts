@@ -14,7 +14,8 @@ import type { HioError } from '../../src/core/errors.js';
 import { doify } from '../../src/doing/doify.js';
 import type { Dog } from '../../src/doing/doable.js';
 import { Doist } from '../../src/doing/doist.js';
-import { Patron, PatronDoer } from '../../src/http/patron.js';
+import { PatronDoer } from '../../src/http/patron-doer.js';
+import { Patron } from '../../src/http/patron.js';
 
 const key = readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url));
 const cert = readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url));

@@ -5,7 +5,8 @@
  */
 import { EventSource, type EventStreamHost } from '../../src/http/event-source.js';
 import type { Exchange } from '../../src/http/exchange.js';
-import { Patron, PatronDoer } from '../../src/http/patron.js';
+import { PatronDoer } from '../../src/http/patron-doer.js';
+import { Patron } from '../../src/http/patron.js';
 import type { ResponseHead } from '../../src/http/respondent.js';
 
 const patron = new Patron({ connections: 8, pipelining: 2, lenient: { bareLf: true } });
