@@ -82,6 +82,8 @@ export class FetchResponder implements Responder {
   #failed = false;
   /** Whether the failure being waited on came from onError itself (no second chance). */
   #handled = false;
+  /** The failure onError was called for. */
+  #handledFailure: unknown = null;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #chunk: Uint8Array | null = null;
   #ended = false;
@@ -220,6 +222,7 @@ export class FetchResponder implements Responder {
     }
     if (onError === null || this.#handled) throw failure;
     this.#handled = true;
+    this.#handledFailure = failure;
     this.#settle(writer, () => onError(failure, this.#requestObject()));
   }
 
@@ -248,6 +251,8 @@ export class FetchResponder implements Responder {
       return true;
     }
     if (response === null || typeof response !== 'object' || typeof response.status !== 'number' || !(response.headers instanceof Headers)) {
+      // After a failure, the Response was onError's to give: say so, with the failure it was handling.
+      if (this.#handled) throw new HioError('HIO_ERR_RESPONSE_STATE', 'onError did not return a Response', { cause: this.#handledFailure });
       throw new HioError('HIO_ERR_RESPONSE_STATE', 'the application did not return a Response');
     }
     const status = response.status;

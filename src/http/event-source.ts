@@ -101,6 +101,8 @@ export class EventSource implements AsyncIterableIterator<ReceivedEvent, undefin
   #retryDelay: number;
   /** Attempts in a row that brought no event. */
   #failures = 0;
+  /** Waits since the last event: the exponent of the backoff. */
+  #waits = 0;
   /** Seconds to sleep before the next attempt; null before the first. */
   #delay: number | null = null;
   /** The body being read and its parser, while open. */
@@ -253,6 +255,7 @@ export class EventSource implements AsyncIterableIterator<ReceivedEvent, undefin
     if (events.length > 0) {
       this.#delivered = true;
       this.#failures = 0;
+      this.#waits = 0;
       this.#queue.push(...events);
     }
   }
@@ -272,8 +275,9 @@ export class EventSource implements AsyncIterableIterator<ReceivedEvent, undefin
       const message = `${this.url}: ${this.#failures} attempts in a row brought no event`;
       throw this.#fail(new HioError('HIO_ERR_EVENT_STREAM_LOST', message, { cause }));
     }
-    // The first retry after an event waits the reconnection time; each failed attempt in a row after it doubles it.
-    const doublings = Math.min(Math.max(this.#failures - 1, 0), 64);
+    // The first wait since the last event is the reconnection time; each wait after it, every attempt in between having brought no event, doubles it.
+    const doublings = Math.min(this.#waits, 64);
+    this.#waits += 1;
     this.#delay = Math.min(this.#maxRetryDelay, this.#retryDelay * 2 ** doublings);
   }
 

@@ -142,3 +142,25 @@ test('A fetch handler learns the client address from its second argument', async
   t.deepEqual(seen[0], client.localAddress);
   t.is(seen[0]?.host, 'client');
 });
+
+test('AppServer reports an onError that returns no Response as such, with the failure it was handling as the cause', async (t) => {
+  const faults: unknown[] = [];
+  const original = new Error('db connection refused');
+  const world = httpWorld({}, {}, (bare: BareServerOptions) => {
+    const { onError: _fault, steward: _steward, respond: _respond, ...shared } = bare;
+    return new AppServer({
+      ...shared,
+      fetch: () => Promise.reject(original),
+      // A logging onError that forgets to answer.
+      onError: (() => undefined) as unknown as FetchErrorHandler,
+      onFault: (error) => faults.push(error),
+    });
+  });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('GET /x HTTP/1.1\r\nHost: server\r\n\r\n'));
+  t.true(await world.settle(2, () => reader.responses.length === 1));
+  t.is(reader.responses[0]!.status, 500);
+  t.is(faults.length, 1);
+  t.is((faults[0] as HioError).code, 'HIO_ERR_RESPONSE_STATE');
+  t.is((faults[0] as Error).cause, original, 'the report carries the failure onError was handling');
+});
