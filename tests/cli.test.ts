@@ -683,3 +683,19 @@ test('hio bench serves $STATIC_DIR under /static/ beside its hello world', async
   server.signal('SIGTERM');
   t.is((await server.exit()).code, 0);
 });
+
+test('hio bench with a $STATIC_DIR that does not exist says so on stderr and serves its hello world without /static/', async (t) => {
+  const server = await hio(t, ['bench', '--port', '0'], { STATIC_DIR: join(tmpdir(), 'hio-no-such-bench-data-5b1d') });
+  const port = await server.port();
+  const patron = new Patron();
+  t.teardown(() => patron.close());
+  const hello = await patron.fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(WAIT_MS) });
+  t.is(await hello.text(), 'Hello, World!');
+  const file = await patron.fetch(`http://127.0.0.1:${port}/static/1m.bin`, { signal: AbortSignal.timeout(WAIT_MS) });
+  t.is(file.status, 404);
+  await file.arrayBuffer();
+  server.signal('SIGTERM');
+  const exit = await server.exit();
+  t.is(exit.code, 0);
+  t.regex(exit.stderr, /STATIC_DIR .* is not a readable directory: serving without \/static\//);
+});

@@ -86,6 +86,15 @@ function serverFor(settings: ServeSettings): BareServer {
   return new BareServer({ ...options, steward });
 }
 
+/** Whether `dir` is a directory we can read. */
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Whether the directory to serve is one: a one-line error otherwise. */
 async function checkDirectory(files: FileSettings | null): Promise<boolean> {
   if (files === null) return true;
@@ -103,7 +112,13 @@ async function checkDirectory(files: FileSettings | null): Promise<boolean> {
  * resolves with the exit status. Installs SIGTERM and SIGINT handlers for
  * its lifetime and removes them before it resolves.
  */
-export async function serve(settings: ServeSettings): Promise<ExitStatus> {
+export async function serve(given: ServeSettings): Promise<ExitStatus> {
+  let settings = given;
+  if (settings.command === 'bench' && settings.files !== null && !(await isDirectory(settings.files.dir))) {
+    // $STATIC_DIR is optional for a benchmark run (its files may not be made yet): hello world still answers.
+    console.error(`hio: $STATIC_DIR ${JSON.stringify(settings.files.dir)} is not a readable directory: serving without /static/`);
+    settings = { ...settings, files: null };
+  }
   if (!(await checkDirectory(settings.files))) return ExitStatus.usage;
   let server: BareServer;
   try {
