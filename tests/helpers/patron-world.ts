@@ -81,3 +81,29 @@ export function rawServer(
 export function requestLines(text: string): string[] {
   return [...text.matchAll(/([A-Z]+ \/\S* HTTP\/1\.1)\r\n/g)].map((match) => match[1]!);
 }
+
+/** What a {@link bodyServer} has written so far. */
+export interface BodyServer {
+  /** Body bytes handed to the connection so far. */
+  readonly sent: number;
+}
+
+/**
+ * A raw server on `raw:80` answering the first request on each connection
+ * with `body` (Content-Length framed), written as the connection takes it
+ * (at most 256 KiB queued), like a server honouring backpressure.
+ */
+export function bodyServer(world: HttpWorld, body: Buffer): BodyServer {
+  const server = { sent: 0 };
+  rawServer(world, (connection) => {
+    if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
+      connection.state = 1;
+      connection.remoter.tx(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`));
+    }
+    while (connection.state === 1 && server.sent < body.length && connection.remoter.txPending < 256 * 1024) {
+      connection.remoter.tx(body.subarray(server.sent, server.sent + 65536));
+      server.sent += 65536;
+    }
+  });
+  return server;
+}

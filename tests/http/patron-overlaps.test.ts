@@ -171,7 +171,7 @@ test('Patron: fetch, then clone().text() and then text() of a streamed Response:
   t.is(typeof originalText === 'string' ? originalText.length : String(originalText), body.length + 10);
 });
 
-test('Patron: aborting a fetch after its Response resolved frees the connection even if the body is never touched', async (t) => {
+test('Patron: aborting a fetch after its Response resolved frees the connection even if the body is never touched, and the body then fails with the reason', async (t) => {
   const world = httpWorld();
   rawServer(world, (connection) => {
     if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
@@ -187,4 +187,10 @@ test('Patron: aborting a fetch after its Response resolved frees the connection 
   controller.abort(new Error('enough'));
   await world.settle(5);
   t.is(patron.pending, 0, 'the aborted exchange still holds its connection');
+  t.is(patron.connectionCount, 0);
+  // Read afterwards, the body fails with the signal's reason.
+  let failure: unknown = null;
+  response!.text().catch((error: unknown) => (failure = error));
+  await world.settle(5, () => failure !== null);
+  t.is((failure as Error | null)?.message, 'enough');
 });

@@ -11,7 +11,7 @@ import type { HioError } from '../../src/core/errors.js';
 import { ExchangeState, type Exchange } from '../../src/http/exchange.js';
 import { Patron, type PatronOptions } from '../../src/http/patron.js';
 import { httpWorld, type HttpWorld } from '../helpers/http-client.js';
-import { rawServer, requestLines, simPatron } from '../helpers/patron-world.js';
+import { bodyServer, rawServer, requestLines, simPatron } from '../helpers/patron-world.js';
 
 function settled(world: HttpWorld, exchanges: Exchange[], seconds = 10): boolean {
   return world.run(seconds, () => exchanges.every((exchange) => exchange.settled));
@@ -308,24 +308,13 @@ test('Patron bounds a slow consumer: the body waits at the high-water mark and t
   const body = Buffer.alloc(4 << 20);
   for (let i = 0; i < body.length; i += 1000) body[i] = (i / 1000) & 255;
   const world = httpWorld();
-  let sent = 0;
-  rawServer(world, (connection) => {
-    if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
-      connection.state = 1;
-      connection.remoter.tx(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`));
-    }
-    // Write as the connection takes it, like a server honouring backpressure.
-    while (connection.state === 1 && sent < body.length && connection.remoter.txPending < 256 * 1024) {
-      connection.remoter.tx(body.subarray(sent, sent + 65536));
-      sent += 65536;
-    }
-  });
+  const server = bodyServer(world, body);
   const patron = simPatron(world, { bodyHighWater: 64 * 1024 });
   const exchange = patron.request({ url: 'http://raw/big' });
   world.run(20);
   t.is(exchange.state, ExchangeState.headed);
   t.true(exchange.buffered >= 64 * 1024 && exchange.buffered < 64 * 1024 + 65536, `${exchange.buffered}`);
-  t.true(sent < body.length / 2, `the server could only send ${sent} bytes`);
+  t.true(server.sent < body.length / 2, `the server could only send ${server.sent} bytes`);
   const hash = createHash('md5');
   let received = 0;
   t.true(
@@ -390,6 +379,7 @@ test("Patron honours the server's Keep-Alive: timeout hint less its margin, drop
 test('Patron keeps every byte of a body its consumer lags behind when the server closes after it, and no body deadline runs while the consumer lags', (t) => {
   const body = Buffer.alloc(3 << 20, 7);
   const world = httpWorld();
+  // The whole body and the close queued at once: every byte and the FIN arrive while nobody reads.
   rawServer(world, (connection) => {
     if (connection.state === 0 && connection.received.includes('\r\n\r\n')) {
       connection.state = 1;
