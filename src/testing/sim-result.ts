@@ -84,6 +84,8 @@ export interface SimResult {
   readonly profile: readonly string[];
   /** Every trace event when the trace was kept, else empty. */
   readonly events: readonly SimTraceEvent[];
+  /** Beside `events` (same index): the first bytes (at most 512, as latin1 text) of a send or delivery, else null. */
+  readonly eventBytes: readonly (string | null)[];
   /** Tyme the heal phase began (faults stopped), or null when there was none. */
   readonly healedAt: number | null;
 }
