@@ -233,7 +233,31 @@ export class SimNet extends Tymee implements SimFabric {
    * once, and nothing still in flight either way is delivered.
    */
   reset(connection: Connection): void {
-    const attachment = this.#attachmentOf(connection);
+    this.#resetAttachment(this.#attachmentOf(connection));
+  }
+
+  /**
+   * Lets at most `bytes` more payload bytes of what host `from` sends on
+   * connection `conn` reach the other end, then resets the connection both
+   * ways: a response cut after its head, a body cut in its middle. Returns
+   * false when no open connection of that number sends from that host.
+   */
+  truncate(conn: number, from: string, bytes: number): boolean {
+    if (!Number.isInteger(bytes) || bytes < 0) throw new HioError('HIO_ERR_INVALID_OPTION', `SimNet#truncate: bytes must be a whole number, got ${bytes}`);
+    this.#now();
+    const host = this.#hosts.get(from);
+    if (host === undefined) return false;
+    for (const attachment of host.endpoints) {
+      const stream = attachment.stream;
+      if (attachment.conn === conn && stream !== null && !stream.reset) {
+        stream.budget = bytes;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #resetAttachment(attachment: Attachment): void {
     const tyme = this.#now();
     this.trace.record(tyme, 'fault', attachment.conn, this.#host(attachment.end.host), null, 0, 'reset');
     const stream = attachment.stream;
@@ -252,6 +276,37 @@ export class SimNet extends Tymee implements SimFabric {
     const attachment = this.#attachmentOf(connection);
     this.trace.record(this.#now(), 'fault', attachment.conn, this.#host(attachment.end.host), null, 0, 'half-close');
     attachment.end.shutdownSend();
+  }
+
+  /**
+   * Makes every end on `host` send in pieces of at most `size` bytes (1:
+   * every byte its own parcel, so a request arrives split at every byte
+   * boundary), or, with null, in the network's segments again.
+   */
+  fragment(host: string, size: number | null): void {
+    if (size !== null && (!Number.isInteger(size) || size < 1)) throw new HioError('HIO_ERR_INVALID_OPTION', `SimNet#fragment: size must be a positive integer, got ${size}`);
+    const target = this.#host(host);
+    this.trace.record(this.#now(), 'fault', 0, target, null, size ?? 0, size === null ? 'unfragment' : 'fragment');
+    target.fragment = size ?? Infinity;
+  }
+
+  /**
+   * The open connection numbered `conn` in the trace, as its two ends (the
+   * connecting end and the accepted one; either may be gone), for faults
+   * that pick a connection by number.
+   */
+  connection(conn: number): { readonly client: Connection | null; readonly server: Connection | null } {
+    let client: Connection | null = null;
+    let server: Connection | null = null;
+    for (const host of this.#hosts.values()) {
+      for (const attachment of host.endpoints) {
+        if (attachment.conn !== conn || !attachment.end.accepting) continue;
+        const end = attachment.end as unknown as Connection;
+        if (attachment.accepted) server = end;
+        else client = end;
+      }
+    }
+    return { client, server };
   }
 
   /** Refuses connects to a port of a host (every port when none is given), listening or not. */
@@ -510,6 +565,12 @@ export class SimNet extends Tymee implements SimFabric {
           if (link.to.up && parcel.from.conn === parcel.conn && parcel.from.end.accepting) to.reset();
           return;
         }
+        const stream = parcel.stream!;
+        if (stream.budget < bytes.length) {
+          this.#truncated(parcel, bytes.subarray(0, stream.budget), tyme);
+          return;
+        }
+        stream.budget -= bytes.length;
         this.stats.delivered += 1;
         this.stats.bytesDelivered += bytes.length;
         this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, bytes.length, '', bytes);
@@ -550,6 +611,7 @@ export class SimNet extends Tymee implements SimFabric {
     const remoter = this.#attachmentOf(servant.acceptFrom({ host: client.end.host, port: client.localPort }, syn.port));
     const [forth, home] = SimStream.pair<Parcel, Link>(syn.conn, link, back);
     remoter.localPort = syn.port;
+    remoter.accepted = true;
     remoter.conn = syn.conn;
     remoter.peer = client;
     remoter.stream = home;
@@ -558,6 +620,22 @@ export class SimNet extends Tymee implements SimFabric {
     host.endpoints.add(remoter);
     this.trace.record(tyme, 'accept', syn.conn, host, link.from, syn.port);
     this.#send(parcel(ParcelKind.synack, back, syn.conn, remoter, client, home, syn.port, null), tyme);
+  }
+
+  /** A parcel past a truncation: its first bytes are delivered, then the connection is reset both ways. */
+  #truncated(parcel: Parcel, head: Buffer, tyme: number): void {
+    const to = parcel.to!;
+    const link = parcel.link;
+    to.incoming -= parcel.bytes!.length - head.length;
+    parcel.stream!.budget = Infinity;
+    if (head.length > 0) {
+      this.stats.delivered += 1;
+      this.stats.bytesDelivered += head.length;
+      this.trace.record(tyme, 'deliver', parcel.conn, link.from, link.to, head.length, '', head);
+      to.end.deliverData(head);
+    }
+    this.trace.record(tyme, 'fault', parcel.conn, link.from, link.to, head.length, 'truncate');
+    this.#resetAttachment(to);
   }
 
   /** Marks the receiving end of a stream reset: what waits in it, and whatever arrives later, is dropped. */

@@ -23,6 +23,8 @@ export interface Host extends TracedHost {
   nextClientPort: number;
   refuseAll: boolean;
   readonly refused: Set<number>;
+  /** Largest parcel the host's ends send while fragmenting (Infinity: the network's segment). */
+  fragment: number;
   /** Ends on the host that a crash kills: added when they connect or are accepted, removed when they detach. */
   readonly endpoints: Set<Attachment>;
 }
@@ -39,6 +41,7 @@ export function makeHost(name: string, id: number): Host {
     nextClientPort: 49152,
     refuseAll: false,
     refused: new Set(),
+    fragment: Infinity,
     endpoints: new Set(),
   };
 }
@@ -65,6 +68,8 @@ export interface Attachment extends SimWire {
   localPort: number;
   /** The end found the peer's window full: the peer's next read wakes it. */
   blocked: boolean;
+  /** The end was accepted by a listener (a remoter), not a connecting client. */
+  accepted: boolean;
 }
 
 /** One direction between two hosts: its bandwidth queue, its faults, the parcels parked by them. */

@@ -34,6 +34,8 @@ export class SimStream<P extends Ordered, L> {
   lastArrival = 0;
   /** True once the receiving end was reset: nothing more is delivered. */
   reset = false;
+  /** Payload bytes still to deliver before the connection is reset (Infinity: no such fault). */
+  budget = Infinity;
   #sent = 0;
   #next = 0;
   /** Parcels that arrived before an earlier one, by order; usually empty. */

@@ -78,10 +78,28 @@ export function payloadHash(bytes: Uint8Array): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+/**
+ * Sees every event as it is recorded, with the bytes of sends and deliveries
+ * (borrowed: read them during the call, never keep or modify them). The
+ * simulation harness audits the HTTP on every connection this way.
+ */
+export type SimObserver = (
+  tyme: number,
+  kind: SimTraceKindName,
+  conn: number,
+  from: string,
+  to: string,
+  bytes: number,
+  detail: string,
+  payload: Uint8Array | null,
+) => void;
+
 /** Events plus their running digest. */
 export class SimTrace {
   /** The events, oldest first, when kept (see the constructor). */
   readonly events: SimTraceEvent[] = [];
+  /** Called with every event recorded (default none). */
+  observer: SimObserver | null = null;
   readonly #keep: boolean;
   #h1 = 0x811c9dc5;
   #h2 = 0x9747b28c;
@@ -101,7 +119,8 @@ export class SimTrace {
    * Records one event. Hosts come with a stable number (their order of
    * first use) so the digest need not hash their names on every event.
    * `payload`, given for a data delivery, is hashed into the digest (the
-   * caller keeps ownership; it is only read).
+   * caller keeps ownership; it is only read). `seen`, the bytes of a send,
+   * goes to the observer only, not into the digest.
    */
   record(
     tyme: number,
@@ -112,6 +131,7 @@ export class SimTrace {
     bytes: number,
     detail = '',
     payload: Uint8Array | null = null,
+    seen: Uint8Array | null = payload,
   ): void {
     this.#count += 1;
     const hash = payload === null ? 0 : payloadHash(payload);
@@ -131,6 +151,7 @@ export class SimTrace {
     this.#h2 = h2;
     if (detail !== '') this.#mixText(detail);
     if (this.#keep) this.events.push({ tyme, kind, conn, from: from.name, to: to === null ? '' : to.name, bytes, detail, hash });
+    if (this.observer !== null) this.observer(tyme, kind, conn, from.name, to === null ? '' : to.name, bytes, detail, seen);
   }
 
   /** A 16-hex-digit digest of every event so far. */

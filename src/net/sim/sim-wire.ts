@@ -46,6 +46,7 @@ export class Wire implements Attachment {
   incoming = 0;
   localPort = 0;
   blocked = false;
+  accepted = false;
   readonly #carrier: WireCarrier;
 
   /** Made by the network when `end` attaches. */
@@ -63,7 +64,9 @@ export class Wire implements Attachment {
     const room = peer === null ? 0 : this.#carrier.window - peer.incoming;
     // The end waits until the peer's reader opens the window (read below).
     if (room <= 0) this.blocked = true;
-    return room;
+    // A fragmenting host sends its bytes in pieces of at most its fragment size.
+    const fragment = this.stream?.link.from.fragment ?? Infinity;
+    return room < fragment ? room : fragment;
   }
 
   send(bytes: Buffer): void {
@@ -76,7 +79,7 @@ export class Wire implements Attachment {
     peer.incoming += bytes.length;
     carrier.stats.sent += 1;
     const link = stream.link;
-    carrier.trace.record(tyme, 'send', this.conn, link.from, link.to, bytes.length);
+    carrier.trace.record(tyme, 'send', this.conn, link.from, link.to, bytes.length, '', null, bytes);
     carrier.post(parcel(ParcelKind.data, link, this.conn, this, peer, stream, 0, bytes), tyme);
   }
 
