@@ -82,8 +82,8 @@ export const calm: FaultProfile = Object.freeze({ name: 'calm', net: { latency: 
 export const stormy: FaultProfile = Object.freeze({
   name: 'stormy',
   net: { latency: 0.005, jitter: 0.01, bandwidth: 10 * 1024 * 1024 },
-  rates: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 6])),
-  maxDuration: 3,
+  rates: { ...Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 12])), crash: 4, refuse: 4 },
+  maxDuration: 2,
 });
 
 /** The presets by name. */
@@ -138,7 +138,8 @@ export function checkFault(spec: FaultSpec): void {
   if (!(FAULT_KINDS as readonly string[]).includes(spec.kind)) {
     throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: unknown fault kind ${JSON.stringify(spec.kind)} (one of ${FAULT_KINDS.join(', ')})`);
   }
-  if (!(Number.isFinite(spec.at) && spec.at >= 0)) throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: a fault's tyme must be a number >= 0, got ${spec.at}`);
+  if (!(Number.isFinite(spec.at) && spec.at >= 0))
+    throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: a fault's tyme must be a number >= 0, got ${spec.at}`);
   if (spec.for !== undefined && !(Number.isFinite(spec.for) && spec.for >= 0)) {
     throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: a fault's duration must be a number >= 0, got ${spec.for}`);
   }

@@ -183,7 +183,10 @@ export class ConnectionAudit {
     this.responses += 1;
     if (!head.persisted) this.closing = true;
     if (this.responses > this.requests && head.persisted) {
-      report('answered-once', `conn ${this.conn}: the server sent response ${this.responses} (${head.status}) with only ${this.requests} request${this.requests === 1 ? '' : 's'} received`);
+      report(
+        'answered-once',
+        `conn ${this.conn}: the server sent response ${this.responses} (${head.status}) with only ${this.requests} request${this.requests === 1 ? '' : 's'} received`,
+      );
       return;
     }
     const echoed = head.headers.get(REQUEST_ID_HEADER);
@@ -266,7 +269,12 @@ export class HttpAudit {
   /** At the end: every connection the server accepted must be closed. */
   checkClosed(tyme: number): void {
     for (const audit of this.open.values()) {
-      this.#report('connections-closed', tyme, `conn ${audit.conn} (${audit.client} → ${audit.server}, accepted at ${audit.acceptedAt.toFixed(3)} s) is still open at the end`, audit.conn);
+      this.#report(
+        'connections-closed',
+        tyme,
+        `conn ${audit.conn} (${audit.client} → ${audit.server}, accepted at ${audit.acceptedAt.toFixed(3)} s) is still open at the end`,
+        audit.conn,
+      );
     }
   }
 
@@ -291,8 +299,8 @@ export class HttpAudit {
       case 'deliver':
         audit.lastActivity = tyme;
         if (payload === null) {
-          // A FIN or a reset reaching one end.
-          if (detail === 'reset') this.#closeBoth(audit, tyme);
+          // A reset reaching the server ends the connection: the client gave up on it.
+          if (detail === 'reset' && to === audit.server) this.#ended(audit, tyme, 'the client reset it');
           return;
         }
         if (to === audit.server) this.#delivered(audit, payload, tyme);
@@ -305,13 +313,13 @@ export class HttpAudit {
       case 'fin':
       case 'close':
       case 'reset':
-        if (from === audit.server) this.#serverClosed(audit, tyme, kind === 'reset');
+        if (from === audit.server) this.#ended(audit, tyme, kind === 'reset' ? 'the server reset it' : 'the server closed it');
         else audit.clientClosed = true;
-        if (kind === 'reset') audit.faulted = audit.faulted || from !== audit.server;
         return;
       case 'fault':
+        // The network reset or cut it: whatever was owed is lost with it.
         audit.faulted = true;
-        if (detail === 'reset') this.#closeBoth(audit, tyme);
+        if (detail === 'reset') this.#ended(audit, tyme, 'the network reset it');
         return;
       default:
         return;
@@ -329,7 +337,10 @@ export class HttpAudit {
     const delivered = audit.deliveredToClient;
     if (headEnd <= delivered) return;
     if (this.#fire('cut-after-head', audit, () => this.#net.truncate(audit.conn, audit.server, headEnd - delivered))) return;
-    if (audit.sentToClient > headEnd) this.#fire('reset-mid-response', audit, () => this.#net.truncate(audit.conn, audit.server, headEnd - delivered + Math.max(1, (audit.sentToClient - headEnd) >> 1)));
+    if (audit.sentToClient > headEnd)
+      this.#fire('reset-mid-response', audit, () =>
+        this.#net.truncate(audit.conn, audit.server, headEnd - delivered + Math.max(1, (audit.sentToClient - headEnd) >> 1)),
+      );
   }
 
   /** Fires the first armed fault of `kind`, if any; true when one fired. */
@@ -344,24 +355,17 @@ export class HttpAudit {
     return true;
   }
 
-  #serverClosed(audit: ConnectionAudit, tyme: number, reset: boolean): void {
-    if (!reset && !audit.faulted && !audit.closing && audit.owed > 0) {
+  /** The server end of a connection is gone: a request it took and never answered breaks answered-once, unless a fault or a closing response explains it. */
+  #ended(audit: ConnectionAudit, tyme: number, how: string): void {
+    if (!audit.faulted && !audit.closing && audit.owed > 0) {
       this.#report(
         'answered-once',
         tyme,
-        `conn ${audit.conn}: the server closed a keep-alive connection with ${audit.owed} request${audit.owed === 1 ? '' : 's'} unanswered`,
+        `conn ${audit.conn}: ${how} with ${audit.owed} request${audit.owed === 1 ? '' : 's'} unanswered, no fault having touched it`,
         audit.conn,
       );
     }
     audit.serverClosed = true;
-    this.open.delete(audit.conn);
-  }
-
-  #closeBoth(audit: ConnectionAudit, tyme: number): void {
-    void tyme;
-    audit.faulted = true;
-    audit.serverClosed = true;
-    audit.clientClosed = true;
     this.open.delete(audit.conn);
   }
 

@@ -198,7 +198,15 @@ export async function simulate(options: SimulateOptions): Promise<SimResult> {
       // Replayed with the trace kept: the same seed gives the same run, which this also checks.
       const traced = await runOnce(options, seed, true);
       const diverged: SimViolation[] =
-        traced.digest === result.digest ? [] : [{ invariant: 'determinism', tyme: traced.tyme, message: `the same seed gave digest ${traced.digest} on a second run, ${result.digest} on the first` }];
+        traced.digest === result.digest
+          ? []
+          : [
+              {
+                invariant: 'determinism',
+                tyme: traced.tyme,
+                message: `the same seed gave digest ${traced.digest} on a second run, ${result.digest} on the first`,
+              },
+            ];
       result = { ...traced, violations: [...traced.violations, ...diverged], ok: traced.ok && result.ok && diverged.length === 0 };
     }
     timeline = join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`);
@@ -215,7 +223,8 @@ function slug(name: string): string {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const chosen = value ?? fallback;
-  if (!(typeof chosen === 'number' && chosen > 0)) throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: ${name} must be a number > 0, got ${String(chosen)}`);
+  if (!(typeof chosen === 'number' && chosen > 0))
+    throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: ${name} must be a number > 0, got ${String(chosen)}`);
   return chosen;
 }
 
@@ -234,7 +243,8 @@ export function resolveFaults(options: SimulateOptions, streams: RandomStreams, 
       if (faults === 'swarm') profile = drawProfile(streams);
       else {
         const preset = PRESETS[faults];
-        if (preset === undefined) throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: faults must be calm, stormy, swarm, a profile or a list, got ${JSON.stringify(faults)}`);
+        if (preset === undefined)
+          throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: faults must be calm, stormy, swarm, a profile or a list, got ${JSON.stringify(faults)}`);
         profile = preset;
       }
     } else {
@@ -401,7 +411,18 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       if (patron !== null) doers.push(new PatronDoer(patron));
       const start = (workload.options.start ?? 0.01) * random.next();
       const record = (method: string, path: string): SimRequestRecord => {
-        const entry: SimRequestRecord = { id: nextId(), client: host, method, url: `${target.origin}${path}`, start: tyme(), end: null, status: null, error: null, bytes: 0, conn: 0 };
+        const entry: SimRequestRecord = {
+          id: nextId(),
+          client: host,
+          method,
+          url: `${target.origin}${path}`,
+          start: tyme(),
+          end: null,
+          status: null,
+          error: null,
+          bytes: 0,
+          conn: 0,
+        };
         requests.push(entry);
         return entry;
       };
@@ -445,7 +466,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       faults.push(record);
       return record;
     };
-    const between = (a: string, b: string): boolean => [...audit.open.values()].some((c) => (c.client === a && c.server === b) || (c.client === b && c.server === a));
+    const between = (a: string, b: string): boolean =>
+      [...audit.open.values()].some((c) => (c.client === a && c.server === b) || (c.client === b && c.server === a));
     const server = hostNames[pick % hostNames.length]!;
     const client = clientHosts.length === 0 ? server : clientHosts[Math.floor(pick / 7) % clientHosts.length]!;
     const duration = spec.for ?? 1;
@@ -499,7 +521,10 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         const key = `fragment:${host}`;
         if (active.has(key)) return;
         net.fragment(host, spec.size ?? 1);
-        const record = add(host, [...audit.open.values()].some((c) => c.server === host || c.client === host));
+        const record = add(
+          host,
+          [...audit.open.values()].some((c) => c.server === host || c.client === host),
+        );
         const undo = (): void => net.fragment(host, null);
         undoers.set(key, { record, undo });
         lasting(record, key, duration, undo);
@@ -571,7 +596,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       const bound = queuedBound ?? server.maxBufferedBytes + server.highWater + (1 << 20);
       for (const remoter of server.stewards.keys()) {
         const queued = remoter.rxQueue.length + remoter.txPending;
-        if (queued > bound) report({ invariant: 'bounded-memory', tyme: doist.tyme, message: `${host}: a connection holds ${queued} bytes queued (bound ${bound})` });
+        if (queued > bound)
+          report({ invariant: 'bounded-memory', tyme: doist.tyme, message: `${host}: a connection holds ${queued} bytes queued (bound ${bound})` });
       }
     }
   };
@@ -595,7 +621,11 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     if (doist.tyme < healedAt + healBound) return;
     for (const request of pendingAtHeal) {
       if (request.end === null) {
-        report({ invariant: 'liveness', tyme: doist.tyme, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) pending at the heal (${healedAt.toFixed(3)} s) was still pending ${healBound} s later` });
+        report({
+          invariant: 'liveness',
+          tyme: doist.tyme,
+          message: `request ${request.id} (${request.client} ${request.method} ${request.url}) pending at the heal (${healedAt.toFixed(3)} s) was still pending ${healBound} s later`,
+        });
       }
     }
     pendingAtHeal = [];
@@ -626,6 +656,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         drainStart = doist.tyme;
       }
       if (drainStart !== Infinity && (audit.open.size === 0 || doist.tyme >= drainStart + drain)) {
+        // Before the run ends: ending it closes the servers, and so their connections.
+        audit.checkClosed(doist.tyme);
         abort.abort();
         return true;
       }
@@ -654,21 +686,33 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   }
   const end = doist.tyme;
   if (escaped !== null) {
-    report({ invariant: 'no-escape', tyme: end, message: escaped instanceof Error ? (escaped.stack ?? `${escaped.name}: ${escaped.message}`) : String(escaped) });
+    report({
+      invariant: 'no-escape',
+      tyme: end,
+      message: escaped instanceof Error ? (escaped.stack ?? `${escaped.name}: ${escaped.message}`) : String(escaped),
+    });
   }
   if (!abort.signal.aborted) report({ invariant: 'liveness', tyme: end, message: `the run reached its limit (${limit} s) before every workload was done` });
   checkUser();
-  audit.checkClosed(end);
   for (const request of requests) {
-    if (request.end === null) report({ invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` });
+    if (request.end === null)
+      report({ invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` });
   }
   for (const record of log.records) {
     if (record.kind === 'sometimes' && record.passes === 0) {
-      report({ invariant: `sometimes:${record.name}`, tyme: end, message: `sometimes(${JSON.stringify(record.name)}) was never true (evaluated ${record.evaluations} times)` });
+      report({
+        invariant: `sometimes:${record.name}`,
+        tyme: end,
+        message: `sometimes(${JSON.stringify(record.name)}) was never true (evaluated ${record.evaluations} times)`,
+      });
     }
   }
   if (faults.length > 0 && !faults.some((fault) => fault.reached)) {
-    report({ invariant: 'faults-reached', tyme: end, message: `${faults.length} fault${faults.length === 1 ? '' : 's'} fired and none reached a connection: the run tested no fault` });
+    report({
+      invariant: 'faults-reached',
+      tyme: end,
+      message: `${faults.length} fault${faults.length === 1 ? '' : 's'} fired and none reached a connection: the run tested no fault`,
+    });
   }
   const profileLines = [
     ...describeProfile(profile),
@@ -697,7 +741,6 @@ function serverTymeouts(server: BareServer): HostTymeouts {
   return { keepAlive: seconds(server.keepAliveTymeout), header: seconds(server.headerTymeout), send: seconds(server.sendTymeout) };
 }
 
-
 /** Where a workload sends its requests. */
 interface Target {
   readonly host: string;
@@ -708,10 +751,12 @@ interface Target {
 function parseTarget(target: string | undefined, first: string, hosts: Readonly<Record<string, HostSpec>>): Target {
   const text = target ?? first;
   const url = new URL(text.includes('://') ? text : `http://${text}`);
-  if (url.protocol !== 'http:') throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: a target must be an http URL or a host name, got ${JSON.stringify(text)}`);
+  if (url.protocol !== 'http:')
+    throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: a target must be an http URL or a host name, got ${JSON.stringify(text)}`);
   const host = url.hostname;
   const spec = hosts[host];
-  if (spec === undefined) throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: target host ${JSON.stringify(host)} is not one of the hosts (${Object.keys(hosts).join(', ')})`);
+  if (spec === undefined)
+    throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: target host ${JSON.stringify(host)} is not one of the hosts (${Object.keys(hosts).join(', ')})`);
   const port = url.port === '' ? (spec.port ?? 80) : Number(url.port);
   return { host, port, origin: `http://${host}${port === 80 ? '' : `:${port}`}` };
 }
@@ -745,7 +790,15 @@ function bodyOf(body: RequestSpec['body'], index: number): NonNullable<PatronFet
 }
 
 /** Makes one request and records its outcome. */
-async function oneRequest(patron: Patron, spec: RequestSpec, target: Target, record: Record_, tyme: () => number, readRate: number | undefined, index: number): Promise<void> {
+async function oneRequest(
+  patron: Patron,
+  spec: RequestSpec,
+  target: Target,
+  record: Record_,
+  tyme: () => number,
+  readRate: number | undefined,
+  index: number,
+): Promise<void> {
   const method = spec.method ?? (spec.body === undefined ? 'GET' : 'POST');
   const path = spec.path ?? '/';
   const entry = record(method, path);

@@ -1,0 +1,119 @@
+import test from 'ava';
+import { at } from '../../src/testing/fault-plan.js';
+import { runScenario, shrinkScenario, type Scenario } from '../../src/testing/scenario.js';
+import { simulate, SimulationError, type SimulateOptions } from '../../src/testing/simulate.js';
+import { closedLoop } from '../../src/testing/workloads.js';
+import { RawServer, type Breakage } from './broken-servers.js';
+
+const echoApp = async (request: Request): Promise<Response> => {
+  const body = request.method === 'POST' ? await request.text() : '';
+  return new Response(`${request.method} ${new URL(request.url).pathname} ${body.length}`, {
+    headers: { 'x-sim-request': request.headers.get('x-sim-request') ?? '' },
+  });
+};
+
+const quiet = { throws: false, timeline: 'never' } as const;
+
+function rawScenario(breakage: Breakage): Omit<SimulateOptions, 'seed'> {
+  return {
+    name: `raw-${breakage}`,
+    hosts: { api: { serve: (servant) => new RawServer(servant, breakage), tymeouts: { keepAlive: Infinity } } },
+    clients: [closedLoop({ clients: 3, requests: 30, think: 0.05 })],
+    faults: [at(0.3, 'reset'), at(0.6, 'reset'), at(0.9, 'partition'), at(1.2, 'reset')],
+    until: 3,
+  };
+}
+
+test('a fetch application under stormy faults passes: every request settles and faults reach connections', async (t) => {
+  for (const seed of [1, 2, 3]) {
+    const result = await simulate({
+      ...quiet,
+      seed,
+      hosts: { api: { fetch: echoApp } },
+      clients: [closedLoop({ clients: 4, requests: 25, think: 0.05 })],
+      faults: 'stormy',
+      until: 6,
+    });
+    t.true(result.ok, `seed ${seed}: ${result.violations.map((v) => `${v.invariant}: ${v.message}`).join('; ')}`);
+    t.is(result.requests.length, 100);
+    t.true(result.requests.every((request) => request.end !== null && (request.status !== null || request.error !== null)));
+    t.true(result.requests.filter((request) => request.status === 200).length > 50);
+    t.true(result.faults.some((fault) => fault.reached));
+    t.regex(result.digest, /^[0-9a-f]{16}$/);
+  }
+});
+
+test('the same seed gives the same run; another seed another', async (t) => {
+  const options: SimulateOptions = {
+    ...quiet,
+    seed: 9,
+    hosts: { api: { fetch: echoApp } },
+    clients: [closedLoop({ clients: 3, requests: 10, think: [0, 0.2] })],
+    faults: 'swarm',
+    until: 2,
+  };
+  const a = await simulate(options);
+  const b = await simulate(options);
+  const c = await simulate({ ...options, seed: 10 });
+  t.is(a.digest, b.digest);
+  t.deepEqual(
+    a.requests.map((r) => [r.start, r.end, r.status, r.error]),
+    b.requests.map((r) => [r.start, r.end, r.status, r.error]),
+  );
+  t.not(a.digest, c.digest);
+});
+
+test('a server that answers one request twice after a reset breaks answered-once; the replay and the shrunk plan reproduce it', async (t) => {
+  const scenario = rawScenario('answers-twice-after-reset');
+  const result = await simulate({ ...quiet, ...scenario, seed: 4 });
+  t.false(result.ok);
+  t.is(result.violations[0]?.invariant, 'answered-once');
+  const replay = await runScenario(scenario, 4);
+  t.is(replay.digest, result.digest);
+  t.deepEqual(replay.violations, result.violations);
+  const shrunk = await shrinkScenario(scenario, 4);
+  t.truthy(shrunk);
+  t.true(shrunk!.after.faults < shrunk!.before.faults);
+  t.true(shrunk!.after.requests < shrunk!.before.requests);
+  const again = await runScenario(scenario, 4, { plan: shrunk!.plan });
+  t.true(again.violations.some((violation) => violation.invariant === 'answered-once'));
+});
+
+test('a server that drops a request after a reset breaks answered-once', async (t) => {
+  const result = await simulate({ ...quiet, ...rawScenario('drops-after-reset'), seed: 5 });
+  t.true(
+    result.violations.some((violation) => violation.invariant === 'answered-once' && /unanswered/.test(violation.message)),
+    JSON.stringify(result.violations),
+  );
+});
+
+test('a server that never closes its connections breaks connections-closed', async (t) => {
+  const result = await simulate({ ...quiet, ...rawScenario('leaks-connections'), faults: 'calm', seed: 6 });
+  t.true(
+    result.violations.some((violation) => violation.invariant === 'connections-closed'),
+    JSON.stringify(result.violations),
+  );
+  const good = await simulate({ ...quiet, ...rawScenario('none'), faults: 'calm', seed: 6 });
+  t.deepEqual(good.violations, []);
+});
+
+test('a failing simulate throws a SimulationError with the seed, the replay and the timeline path', async (t) => {
+  const error = await t.throwsAsync(
+    simulate({ ...rawScenario('leaks-connections'), faults: 'calm', seed: 7, out: '/tmp/hio-sim-test', replay: 'hio sim leak.mjs --seed 7' }),
+    { instanceOf: SimulationError },
+  );
+  t.regex(error!.message, /seed 7/);
+  t.regex(error!.message, /replay: hio sim leak\.mjs --seed 7/);
+  t.regex(error!.message, /timeline: \/tmp\/hio-sim-test\/raw-leaks-connections-seed-7\.html/);
+});
+
+test('runScenario runs a function of the seed, and --check-determinism agrees with itself', async (t) => {
+  const scenario: Scenario = (seed) => ({
+    hosts: { api: { fetch: echoApp } },
+    clients: [closedLoop({ clients: 1 + (seed % 3), requests: 5 })],
+    faults: 'calm',
+  });
+  const result = await runScenario(scenario, 2, { checkDeterminism: true });
+  t.true(result.ok);
+  t.is(result.requests.length, 15);
+});
