@@ -47,6 +47,13 @@ export class Deeds {
   #spare: Deed[] = [];
   #live = new Map<Doable, Deed>();
   #order = 0;
+  /**
+   * Never later than the earliest retyme among queued deeds (Infinity when
+   * none is queued): kept up to date by the pass, by entering and by waking,
+   * so {@link nextDue} costs nothing. A deed removed or closed may leave it
+   * early until the next pass recomputes it.
+   */
+  #due = Infinity;
   #tymth: Tymth;
   #wakeOwner: () => void;
 
@@ -75,6 +82,7 @@ export class Deeds {
     this.doers.length = 0;
     this.doers.push(...doers);
     this.#queue.length = 0;
+    this.#due = Infinity;
   }
 
   /**
@@ -132,12 +140,16 @@ export class Deeds {
     const current = this.#queue;
     const next = this.#spare;
     this.#queue = next;
+    // Recomputed over the deeds that go on; those entered or woken during the pass lower it too.
+    let due = Infinity;
+    this.#due = Infinity;
     let index = 0;
     try {
       for (; index < current.length; index++) {
         const deed = current[index]!;
         if (deed.state !== DeedState.queued) continue;
         if (deed.retyme > tyme) {
+          if (deed.retyme < due) due = deed.retyme;
           next.push(deed);
           continue;
         }
@@ -165,26 +177,31 @@ export class Deeds {
           deed.woken = false;
           if (deed.retyme > tyme) deed.retyme = tyme;
         }
+        if (deed.retyme < due) due = deed.retyme;
         next.push(deed);
       }
     } catch (error) {
       const failed = current[index]!;
       if (failed.state === DeedState.running || failed.state === DeedState.removing) this.#end(failed, false);
       for (index += 1; index < current.length; index++) next.push(current[index]!);
+      // The deeds not reached keep their retymes: a bound that is due now is early, never late.
+      due = -Infinity;
       throw error;
     } finally {
       current.length = 0;
       this.#spare = current;
+      if (due < this.#due) this.#due = due;
     }
   }
 
-  /** The earliest retyme among queued deeds, or Infinity when none is queued. */
+  /**
+   * The earliest tyme at which a queued deed is due, Infinity when none is
+   * queued (every deed waits for a wake, or none is left). Constant cost: the
+   * pass tracks it. It may be early — at worst the tyme of a deed since
+   * removed, or now after a pass that threw — until the next pass, never late.
+   */
   nextDue(): number {
-    let due = Infinity;
-    for (const deed of this.#queue) {
-      if (deed.state === DeedState.queued && deed.retyme < due) due = deed.retyme;
-    }
-    return due;
+    return this.#due;
   }
 
   /**
@@ -199,6 +216,7 @@ export class Deeds {
       deed.doer.attachWaker(null);
     }
     this.#queue.length = 0;
+    this.#due = Infinity;
     closeInReverse(closing);
   }
 
@@ -218,6 +236,7 @@ export class Deeds {
     this.#live.set(doer, deed);
     doer.attachWaker(() => this.#wake(deed));
     this.#queue.push(deed);
+    if (deed.retyme < this.#due) this.#due = deed.retyme;
   }
 
   #end(deed: Deed, done: boolean): void {
@@ -235,6 +254,7 @@ export class Deeds {
     } else if (deed.state === DeedState.queued) {
       const tyme = this.#tymth();
       if (deed.retyme > tyme) deed.retyme = tyme;
+      if (deed.retyme < this.#due) this.#due = deed.retyme;
     }
     this.#wakeOwner();
   }

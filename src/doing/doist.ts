@@ -15,6 +15,19 @@
  * Both stop on `limit`, when every deed is done, or (run only) on an
  * AbortSignal, and both always exit their doers. An exception from a dog
  * closes the other deeds in reverse order of entry and then propagates.
+ *
+ * Skipping (`skip: true`, virtual only) jumps tyme over idle stretches, the
+ * way a real-mode run sleeps through them: after a recur's tick, when the
+ * earliest due deed lies later still, tyme goes straight to it (never past
+ * the limit), so a day of simulation costs what its events cost. A deed that
+ * yields 0 is still due one tock later, and a wake during a pass (or, in
+ * `run()`, before the next turn of the event loop ends) prevents the jump.
+ * When no deed will ever be due again — every one waits for a wake — the
+ * run ends: tyme goes to the limit when there is one, `done` stays false.
+ * `run()` decides only after a turn of the event loop, so the promise
+ * chains a pass started settle (and may wake their deeds) first; work that
+ * needs more turns than one (real file reads, worker pools) can be jumped
+ * over.
  */
 import { realClock, type CancelTimer, type Clock } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
@@ -31,6 +44,8 @@ export interface DoistOptions {
   readonly tock?: number;
   /** Default mode of {@link Doist.run}: true follows the clock (default false). */
   readonly real?: boolean;
+  /** Default of do/run in virtual mode: jump tyme over stretches where no deed is due (default false; see the module note). */
+  readonly skip?: boolean;
   /** Seconds of tyme after which do/run stop (default Infinity: no limit). */
   readonly limit?: number;
   /** The doers to schedule (default none). */
@@ -45,6 +60,8 @@ export interface DoOptions {
   readonly limit?: number;
   /** Sets tyme before entering, in seconds. */
   readonly tyme?: number;
+  /** Jump tyme over idle stretches (virtual mode only); default the Doist's `skip`. */
+  readonly skip?: boolean;
 }
 
 /** Options of one {@link Doist.run} call. */
@@ -59,6 +76,8 @@ export interface RunOptions extends DoOptions {
 export class Doist extends Tymist {
   /** Default mode of {@link run}. */
   real: boolean;
+  /** Default of do/run in virtual mode: jump tyme to the earliest due deed when none is due sooner. */
+  skip: boolean;
   /** Seconds of tyme after which do/run stop; Infinity for none. */
   limit: number;
   /** True after do/run when every deed finished by itself. */
@@ -74,9 +93,10 @@ export class Doist extends Tymist {
   #running = false;
 
   constructor(options: DoistOptions = {}) {
-    checkOptions('Doist', options, ['tyme', 'tock', 'real', 'limit', 'doers', 'clock']);
+    checkOptions('Doist', options, ['tyme', 'tock', 'real', 'skip', 'limit', 'doers', 'clock']);
     super({ ...(options.tyme !== undefined && { tyme: options.tyme }), ...(options.tock !== undefined && { tock: options.tock }) });
     this.real = options.real ?? false;
+    this.skip = options.skip ?? false;
     this.limit = checkLimit(options.limit ?? Infinity);
     this.clock = options.clock ?? realClock;
     this.#deeds = new Deeds(this.tymen(), () => this.wake());
@@ -98,7 +118,7 @@ export class Doist extends Tymist {
     this.#deeds.enterAll(this.tymen());
   }
 
-  /** One pass over the deeds at the current tyme, then one tick. */
+  /** One pass over the deeds at the current tyme, then one tick (never a jump: do/run skip between recurs). */
   recur(): void {
     this.#woken = false;
     this.#deeds.pass(this.tyme, this.tock);
@@ -145,10 +165,13 @@ export class Doist extends Tymist {
   /**
    * Runs synchronously in virtual tyme until every deed is done or `limit`
    * seconds of tyme have passed; always exits the doers. Given `doers`, they
-   * replace the listed ones. Returns {@link done}.
+   * replace the listed ones. Skipping, it also ends when no deed will ever
+   * be due again: nothing outside a synchronous run can wake one. Returns
+   * {@link done}.
    */
   do(doers?: readonly Doable[], options: DoOptions = {}): boolean {
-    const limit = this.#prepare('do', doers, options, ['limit', 'tyme']);
+    const limit = this.#prepare('do', doers, options, ['limit', 'tyme', 'skip']);
+    const skip = options.skip ?? this.skip;
     try {
       this.enter();
       const stop = this.tyme + limit;
@@ -158,6 +181,7 @@ export class Doist extends Tymist {
           this.done = true;
           break;
         }
+        if (skip && !this.#leap(stop)) break;
         if (this.tyme >= stop) break;
       }
     } finally {
@@ -171,11 +195,14 @@ export class Doist extends Tymist {
    * Runs asynchronously, returning to the event loop between recurs, until
    * every deed is done, `limit` seconds of tyme have passed or `signal`
    * aborts; always exits the doers. Real mode follows the clock and sleeps
-   * between recurs until the earliest due deed or a wake. Returns {@link done}.
+   * between recurs until the earliest due deed or a wake. Virtual mode with
+   * `skip` jumps after each turn of the event loop, and ends when no deed
+   * will be due again after one. Returns {@link done}.
    */
   async run(doers?: readonly Doable[], options: RunOptions = {}): Promise<boolean> {
-    const limit = this.#prepare('run', doers, options, ['limit', 'tyme', 'real', 'signal']);
+    const limit = this.#prepare('run', doers, options, ['limit', 'tyme', 'real', 'skip', 'signal']);
     const real = options.real ?? this.real;
+    const skip = !real && (options.skip ?? this.skip);
     const signal = options.signal;
     const onAbort = (): void => this.wake();
     signal?.addEventListener('abort', onAbort);
@@ -202,8 +229,13 @@ export class Doist extends Tymist {
           break;
         }
         if (this.tyme >= stop) break;
-        if (real) await this.#sleep(Math.min(this.#deeds.nextDue(), stop) - this.tyme, signal);
-        else await nextTurn();
+        if (real) {
+          await this.#sleep(Math.min(this.#deeds.nextDue(), stop) - this.tyme, signal);
+        } else {
+          await nextTurn();
+          // Only now, with the turn's promises settled and their wakes in, is it known what is due.
+          if (skip && !aborted(signal) && (!this.#leap(stop) || this.tyme >= stop)) break;
+        }
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -213,6 +245,21 @@ export class Doist extends Tymist {
       this.exit();
     }
     return this.done;
+  }
+
+  /**
+   * Skipping, between recurs: jumps tyme to the earliest due deed when it
+   * lies beyond the current tyme, or to `stop` when that comes first. No
+   * jump after a wake (the woken deed is due now). Returns false when no
+   * deed will ever be due and there is no stop to go to: the run ends.
+   */
+  #leap(stop: number): boolean {
+    if (this.#woken) return true;
+    const due = this.#deeds.nextDue();
+    if (due <= this.tyme) return true;
+    if (due === Infinity && stop === Infinity) return false;
+    this.tyme = Math.min(due, stop);
+    return true;
   }
 
   /** Shared start of do/run: checks, replaces doers, applies limit and tyme. */
@@ -273,6 +320,11 @@ export class Doist extends Tymist {
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Whether `signal` aborted; a call, so the compiler does not keep what it knew before an await. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function checkLimit(limit: number): number {
