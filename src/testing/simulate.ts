@@ -296,7 +296,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   const limit = positive('limit', options.limit, until + healBound + drain + 3600);
   const streams = new RandomStreams(seed);
   const { profile, plan } = resolveFaults(options, streams, until);
-  const doist = new Doist({ tock: positive('tock', options.tock, 0.001) });
+  const doist = new Doist({ tock: positive('tock', options.tock, 0.001), skip: true });
   const net = new SimNet({
     tymth: doist.tymen(),
     seed: streams.get('net').int(4294967296),
