@@ -3,6 +3,7 @@
 // and prints, for each failing seed, the command that replays it.
 //
 //   npm run build && npx hio sim examples/sim/broken-server.mjs --seeds 1..50
+import { Buffer } from 'node:buffer';
 import { closedLoop, defineScenario } from 'hio-ts/testing';
 
 const ANSWER = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'latin1');
