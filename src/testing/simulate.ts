@@ -307,9 +307,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   });
   const violations: SimViolation[] = [];
   const seen = new Set<string>();
-  const report = (violation: SimViolation): void => {
-    // One report per invariant and connection: a broken server breaks the same rule on every request.
-    const key = `${violation.invariant}:${violation.conn ?? violation.message}`;
+  const report = (violation: SimViolation, key = `${violation.invariant}:${violation.conn ?? ''}`): void => {
+    // One report per invariant and connection (or request): a broken server breaks the same rule on every request.
     if (seen.has(key)) return;
     seen.add(key);
     violations.push(violation);
@@ -335,7 +334,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     contained += 1;
     if (options.containedFaults !== 'count') {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      report({ invariant: 'contained-fault', tyme: doist.tyme, message: `${host}: ${message}` });
+      report({ invariant: 'contained-fault', tyme: doist.tyme, message: `${host}: ${message}` }, `contained-fault:${message}`);
     }
   };
   const hostNames = Object.keys(options.hosts);
@@ -621,11 +620,14 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     if (doist.tyme < healedAt + healBound) return;
     for (const request of pendingAtHeal) {
       if (request.end === null) {
-        report({
-          invariant: 'liveness',
-          tyme: doist.tyme,
-          message: `request ${request.id} (${request.client} ${request.method} ${request.url}) pending at the heal (${healedAt.toFixed(3)} s) was still pending ${healBound} s later`,
-        });
+        report(
+          {
+            invariant: 'liveness',
+            tyme: doist.tyme,
+            message: `request ${request.id} (${request.client} ${request.method} ${request.url}) pending at the heal (${healedAt.toFixed(3)} s) was still pending ${healBound} s later`,
+          },
+          `liveness:${request.id}`,
+        );
       }
     }
     pendingAtHeal = [];
@@ -692,11 +694,15 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       message: escaped instanceof Error ? (escaped.stack ?? `${escaped.name}: ${escaped.message}`) : String(escaped),
     });
   }
-  if (!abort.signal.aborted) report({ invariant: 'liveness', tyme: end, message: `the run reached its limit (${limit} s) before every workload was done` });
+  if (!abort.signal.aborted)
+    report({ invariant: 'liveness', tyme: end, message: `the run reached its limit (${limit} s) before every workload was done` }, 'liveness:limit');
   checkUser();
   for (const request of requests) {
     if (request.end === null)
-      report({ invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` });
+      report(
+        { invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` },
+        `liveness:${request.id}`,
+      );
   }
   for (const record of log.records) {
     if (record.kind === 'sometimes' && record.passes === 0) {
@@ -707,11 +713,11 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       });
     }
   }
-  if (faults.length > 0 && !faults.some((fault) => fault.reached)) {
+  if (plan.length > 0 && !faults.some((fault) => fault.reached)) {
     report({
       invariant: 'faults-reached',
       tyme: end,
-      message: `${faults.length} fault${faults.length === 1 ? '' : 's'} fired and none reached a connection: the run tested no fault`,
+      message: `${plan.length} fault${plan.length === 1 ? '' : 's'} planned, ${faults.length} fired before the workload ended, none reached a connection: the run tested no fault`,
     });
   }
   const profileLines = [
@@ -929,6 +935,7 @@ function slowlorisDoer(
       for (let c = 0; c < connections; c++) {
         const entry = record('GET', '/');
         const client = new SimClient({ net, localHost: host, host: target.host, port: target.port });
+        client.reopen();
         const head = Buffer.from(`GET / HTTP/1.1\r\nHost: ${target.host}\r\nX-Slow: `, 'latin1');
         let sent = 0;
         try {
