@@ -9,11 +9,12 @@ export { ConformanceSteward } from './conformance-steward.js';
 export { HelloSteward } from './hello-steward.js';
 export { simulate, SimulationError } from './simulate.js';
 export type { BareHost, FetchHost, HostSpec, Invariant, ServiceHost, SimPlan, SimulateOptions, SimWorld } from './simulate.js';
-export { closedLoop, openLoop, pipelined, uploads, slowReaders, slowloris, eventListener } from './workloads.js';
+export { rawLoop, closedLoop, openLoop, pipelined, uploads, slowReaders, slowloris, eventListener } from './workloads.js';
 export type {
   ClosedLoopOptions,
   EventListenerOptions,
   OpenLoopOptions,
+  RawLoopOptions,
   RequestGenerator,
   RequestSpec,
   SlowlorisOptions,

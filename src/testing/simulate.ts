@@ -34,6 +34,7 @@ import type { FetchHandler } from '../app/fetch-responder.js';
 import { calm, checkFault, describeProfile, drawProfile, planFaults, PRESETS, type FaultProfile, type FaultSpec, type NetProfile } from './fault-plan.js';
 import { HttpAudit, REQUEST_ID_HEADER, type HostTymeouts } from './http-audit.js';
 import { RandomStreams, exponential } from './random-streams.js';
+import { RawClient } from './raw-client.js';
 import { AssertionLog, withSimContext } from './sim-context.js';
 import type { SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
 import { timelineHtml } from './timeline.js';
@@ -272,7 +273,7 @@ export function workloadNames(clients: readonly Workload[]): string[] {
 
 /** Requests per client of a workload. */
 export function requestsOf(workload: Workload): number {
-  if (workload.kind === 'closed' || workload.kind === 'open') return workload.options.requests ?? 10;
+  if (workload.kind === 'closed' || workload.kind === 'open' || workload.kind === 'raw') return workload.options.requests ?? 10;
   if (workload.kind === 'events') return 1;
   return workload.options.connections ?? 1;
 }
@@ -376,7 +377,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   // ------------------------------------------------------------- clients
   const names = workloadNames(options.clients);
   const clientRuns: ClientRun[] = [];
-  /** Slowloris clients still at work. */
+  /** Raw and slowloris clients still at work (the promise-driven ones count in `finished`). */
   const slowRunning = new Set<string>();
   const runners: Array<() => Promise<void>> = [];
   const nextId = (): number => requests.length;
@@ -391,7 +392,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       const host = `${name}-${k}`;
       const random = streams.get(`client:${host}`);
       const patron =
-        workload.kind === 'slowloris'
+        workload.kind === 'slowloris' || workload.kind === 'raw'
           ? null
           : new Patron({
               responseTymeout: 30,
@@ -435,6 +436,27 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         case 'events':
           runners.push(() => eventsRun(patron!, workload.options, start, target, record, tyme));
           break;
+        case 'raw': {
+          const { method = 'GET', path = '/', body } = workload.options.request ?? {};
+          slowRunning.add(host);
+          const raw = new RawClient({
+            net,
+            host,
+            targetHost: target.host,
+            targetPort: target.port,
+            method,
+            path,
+            ...(body !== undefined && { body }),
+            requests: perClient,
+            depth: workload.options.depth ?? 1,
+            think: workload.options.think ?? 0,
+            start,
+            record,
+            done: () => slowRunning.delete(host),
+          });
+          doers.push(new ServiceDoer(raw));
+          break;
+        }
         case 'slowloris':
           slowRunning.add(host);
           doers.push(slowlorisDoer(net, host, workload.options, perClient, start, target, record, tyme, () => slowRunning.delete(host)));

@@ -6,7 +6,7 @@ import { at } from '../../src/testing/fault-plan.js';
 import { always, sometimes } from '../../src/testing/sim-context.js';
 import { simulate, type SimulateOptions } from '../../src/testing/simulate.js';
 import { RawServer } from './broken-servers.js';
-import { closedLoop, eventListener, openLoop, pipelined, slowloris, slowReaders, uploads } from '../../src/testing/workloads.js';
+import { closedLoop, eventListener, openLoop, pipelined, rawLoop, slowloris, slowReaders, uploads } from '../../src/testing/workloads.js';
 
 const quiet = { throws: false, timeline: 'never' } as const;
 const hello = (): Response => new Response('x'.repeat(20_000));
@@ -222,4 +222,28 @@ test('the same seed gives the same digest in two processes', (t) => {
   const first = run();
   t.regex(first, /^[0-9a-f]{16}$/);
   t.is(run(), first);
+});
+
+test('raw clients pipeline through a server under stormy faults, every request audited', async (t) => {
+  const result = await simulate({
+    ...quiet,
+    seed: 12,
+    hosts: { api: { bare: {} } },
+    clients: [rawLoop({ clients: 5, requests: 200, depth: 4, think: 0.02 })],
+    faults: 'stormy',
+    until: 3,
+  });
+  t.true(result.ok, summary(result));
+  t.is(result.requests.length, 1000);
+  t.true(result.requests.every((request) => request.end !== null && (request.status === 200 || request.error !== null)));
+  t.true(result.requests.filter((request) => request.status === 200).length > 500);
+  // The same raw load catches a server that answers twice after a reset.
+  const broken = await simulate({
+    ...quiet,
+    seed: 12,
+    hosts: { api: { serve: (servant) => new RawServer(servant, 'answers-twice-after-reset') } },
+    clients: [rawLoop({ clients: 3, requests: 100, think: 0.01 })],
+    faults: [at(0.2, 'reset'), at(0.4, 'reset')],
+  });
+  t.is(broken.violations[0]?.invariant, 'answered-once', summary(broken));
 });
