@@ -32,3 +32,5 @@ export { defineScenario, firstDivergence, isScenario, runScenario, shrinkScenari
 export type { CustomScenario, RunScenarioOptions, Scenario, ShrinkOutcome } from './scenario.js';
 export type { SimAssertionRecord, SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
 export { timelineHtml } from './timeline.js';
+export { tripwire, createTripStore, simNow, simDate, simRandom, simRandomUUID, ambientCalls } from './tripwire.js';
+export type { AmbientCall, TripMode, TripRecord, TripStore, TripStoreOptions } from './tripwire.js';

@@ -35,6 +35,7 @@ import { calm, checkFault, describeProfile, drawProfile, planFaults, PRESETS, ty
 import { HttpAudit, REQUEST_ID_HEADER, type HostTymeouts } from './http-audit.js';
 import { RandomStreams, exponential } from './random-streams.js';
 import { RawClient } from './raw-client.js';
+import { createTripStore, tripwire, type TripMode } from './tripwire.js';
 import { AssertionLog, withSimContext } from './sim-context.js';
 import type { SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
 import { timelineHtml } from './timeline.js';
@@ -121,6 +122,10 @@ export interface SimulateOptions {
   readonly plan?: SimPlan;
   /** Seconds per recur when something is due at once (default 0.001). */
   readonly tock?: number;
+  /** Ambient time, randomness, timers and sockets called inside: each call a `tripwire` violation and the call throws (default), recorded only ('warn'), or allowed ('off'). */
+  readonly tripwire?: TripMode;
+  /** Epoch milliseconds at tyme 0 for simNow() and simDate() (default 0: 1970-01-01). */
+  readonly epochMs?: number;
 }
 
 /** What invariants and hosts can look at. */
@@ -182,6 +187,8 @@ const KNOWN = new Set([
   'replay',
   'plan',
   'tock',
+  'tripwire',
+  'epochMs',
 ]);
 
 /** Runs a simulation; see the module's description. */
@@ -690,25 +697,36 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   });
   doers.push(director);
 
+  const trips = createTripStore({
+    tymth: doist.tymen(),
+    seed: streams.get('application').int(4294967296),
+    mode: options.tripwire ?? 'throw',
+    ...(options.epochMs !== undefined && { epochMs: options.epochMs }),
+  });
   try {
-    await withSimContext(
-      {
-        tyme,
-        random: (() => {
-          const random = streams.get('application');
-          return () => random.next();
-        })(),
-        assert: (kind, name, holds, details) => {
-          const message = log.take(kind, name, holds, details, doist.tyme);
-          if (message !== null) report({ invariant: `always:${name}`, tyme: doist.tyme, message });
+    await tripwire.run(trips, () =>
+      withSimContext(
+        {
+          tyme,
+          random: (() => {
+            const random = streams.get('application');
+            return () => random.next();
+          })(),
+          assert: (kind, name, holds, details) => {
+            const message = log.take(kind, name, holds, details, doist.tyme);
+            if (message !== null) report({ invariant: `always:${name}`, tyme: doist.tyme, message });
+          },
         },
-      },
-      () => doist.run(doers, { limit, signal: abort.signal }),
+        () => doist.run(doers, { limit, signal: abort.signal }),
+      ),
     );
   } catch (error) {
     escaped ??= error;
   }
   const end = doist.tyme;
+  for (const trip of trips.records) {
+    report({ invariant: 'tripwire', tyme: end, message: `${trip.call} called inside the simulation at ${trip.site}` }, `tripwire:${trip.call}:${trip.site}`);
+  }
   if (escaped !== null) {
     report({
       invariant: 'no-escape',
