@@ -31,6 +31,7 @@ export type { HostTymeouts } from './http-audit.js';
 export { defineScenario, firstDivergence, isScenario, runScenario, shrinkScenario } from './scenario.js';
 export type { CustomScenario, RunScenarioOptions, Scenario, ShrinkOutcome } from './scenario.js';
 export type { SimAssertionRecord, SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
-export { timelineHtml } from './timeline.js';
+export { timelineHtml, writeTimeline, chromeTrace, writeChromeTrace } from './timeline.js';
+export type { ChromeTrace, ChromeTraceEvent, TimelineOptions, TimelineData } from './timeline.js';
 export { tripwire, createTripStore, simNow, simDate, simRandom, simRandomUUID, ambientCalls } from './tripwire.js';
 export type { AmbientCall, TripMode, TripRecord, TripStore, TripStoreOptions } from './tripwire.js';

@@ -38,9 +38,8 @@ import { RawClient } from './raw-client.js';
 import { createTripStore, tripwire, type TripMode } from './tripwire.js';
 import { AssertionLog, withSimContext } from './sim-context.js';
 import type { SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
-import { timelineHtml } from './timeline.js';
+import { writeTimeline } from './timeline.js';
 import type { ClosedLoopOptions, EventListenerOptions, OpenLoopOptions, RequestGenerator, RequestSpec, SlowlorisOptions, Workload } from './workloads.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** A host running a fetch application (an AppServer): `{ fetch: app.fetch }` runs a Hono app. */
@@ -217,9 +216,7 @@ export async function simulate(options: SimulateOptions): Promise<SimResult> {
             ];
       result = { ...traced, violations: [...traced.violations, ...diverged], ok: traced.ok && result.ok && diverged.length === 0 };
     }
-    timeline = join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`);
-    mkdirSync(join(timeline, '..'), { recursive: true });
-    writeFileSync(timeline, timelineHtml(result));
+    timeline = writeTimeline(result, join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`), { title: `${options.name ?? 'simulation'} seed ${seed}` });
   }
   if (!result.ok && options.throws !== false) throw new SimulationError(result, options.replay ?? `simulate({ …, seed: ${seed} })`, timeline);
   return result;
