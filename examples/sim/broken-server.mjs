@@ -65,7 +65,7 @@ class TwiceAfterReset {
 export default defineScenario({
   name: 'broken-server',
   hosts: { api: { serve: (servant) => new TwiceAfterReset(servant) } },
-  clients: [closedLoop({ clients: 3, requests: 40, think: [0, 0.1] })],
-  faults: { name: 'resets', net: { latency: 0.002, jitter: 0.002, bandwidth: Infinity }, rates: { reset: 20 } },
-  until: 5,
+  clients: [closedLoop({ clients: 3, requests: 60, think: [0, 0.1] })],
+  faults: { name: 'resets', net: { latency: 0.002, jitter: 0.002, bandwidth: Infinity }, rates: { reset: 60 } },
+  until: 3,
 });
