@@ -120,6 +120,8 @@ export interface SimOneSettings extends SimCommonSettings {
   readonly seed: number;
   /** --timeline: where the timeline is written whatever the outcome; null to write one only on failure, under `out`. */
   readonly timeline: string | null;
+  /** --chrome-trace: where the run's Chrome trace (Perfetto JSON) is written, or null for none. */
+  readonly chromeTrace: string | null;
 }
 
 /** Everything `hio sim` needs, checked (the file itself is checked when it is loaded). */
@@ -246,12 +248,13 @@ const SIM_OPTIONS = {
   'check-determinism': { type: 'boolean' },
   plan: { type: 'string' },
   timeline: { type: 'string' },
+  'chrome-trace': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** The flags that apply to a sweep only, and to one seed only. */
 const SWEEP_FLAGS = ['jobs', 'shard', 'bank', 'no-bank', 'quiet'] as const;
-const ONE_SEED_FLAGS = ['timeline'] as const;
+const ONE_SEED_FLAGS = ['timeline', 'chrome-trace'] as const;
 
 /** Where timelines and the seed bank go by default, under the working directory. */
 export const SIM_DIR = '.hio-sim';
@@ -296,6 +299,7 @@ export function parseSimCommandLine(args: readonly string[]): Invocation {
         mode: 'one',
         seed: seedNumber('--seed', values.seed),
         timeline: values.timeline === undefined ? null : path('--timeline', values.timeline),
+        chromeTrace: values['chrome-trace'] === undefined ? null : path('--chrome-trace', values['chrome-trace']),
       },
     };
   }
@@ -331,6 +335,7 @@ function simUsage(): string {
   const one: ReadonlyArray<readonly [string, string]> = [
     ['--seed N', 'run one seed in-process and print a full report'],
     ['--timeline PATH', 'write the timeline to PATH whether the seed passes or fails (without it, only a failing seed has one, under --out)'],
+    ['--chrome-trace PATH', 'write the run as a Chrome trace (JSON for ui.perfetto.dev or chrome://tracing) to PATH'],
   ];
   const both: ReadonlyArray<readonly [string, string]> = [
     ['--check-determinism', 'run every seed twice and compare the traces (a difference is a violation)'],

@@ -16,7 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SimResult } from '../testing/sim-result.js';
 import { runScenario } from '../testing/scenario.js';
-import { timelineHtml } from '../testing/timeline.js';
+import { timelineHtml, writeChromeTrace } from '../testing/timeline.js';
 import type { SimOneSettings } from './command-line.js';
 import { ExitStatus } from './exit-status.js';
 import { count, reportShrink } from './sim-replay.js';
@@ -51,6 +51,13 @@ export async function runOne(settings: SimOneSettings, scenario: unknown): Promi
       print(row('timeline', timeline));
     } catch (error) {
       print(row('timeline', `not written: ${errorMessage(error)}`));
+    }
+  }
+  if (settings.chromeTrace !== null) {
+    try {
+      print(row('trace', writeChromeTrace(result, settings.chromeTrace)));
+    } catch (error) {
+      print(row('trace', `not written: ${errorMessage(error)}`));
     }
   }
   if (result.ok) return ExitStatus.ok;

@@ -216,7 +216,9 @@ export async function simulate(options: SimulateOptions): Promise<SimResult> {
             ];
       result = { ...traced, violations: [...traced.violations, ...diverged], ok: traced.ok && result.ok && diverged.length === 0 };
     }
-    timeline = writeTimeline(result, join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`), { title: `${options.name ?? 'simulation'} seed ${seed}` });
+    timeline = writeTimeline(result, join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`), {
+      title: `${options.name ?? 'simulation'} seed ${seed}`,
+    });
   }
   if (!result.ok && options.throws !== false) throw new SimulationError(result, options.replay ?? `simulate({ …, seed: ${seed} })`, timeline);
   return result;

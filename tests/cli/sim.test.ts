@@ -573,3 +573,38 @@ test('hio sim --seed N reports a passing run, writes a timeline only when --time
   t.true(kept.stdout.includes(`timeline    ${path}`), kept.stdout);
   t.regex(await readFile(path, 'utf8'), /seed 4/);
 });
+
+test('hio sim on a real scenario: a server answering twice after a reset fails with replay lines that reproduce it, and shrinks to a plan that fails too', async (t) => {
+  const out = await scratch(t);
+  const file = `${FIXTURES}/broken-real.ts`;
+  const exit = await sim(t, [file, '--seeds', '1..6', '--out', out, '--no-bank', '--quiet']);
+  t.is(exit.code, 1, exit.stderr);
+  const fails = failLines(exit.stdout).sort((a, b) => a.seed - b.seed);
+  t.true(fails.length >= 3, exit.stdout);
+  const first = fails.find((fail) => fail.failure.startsWith('answered-once: '))!;
+  t.truthy(first, exit.stdout);
+  t.is(first.replay, `hio sim ${file} --seed ${first.seed}`);
+  const again = await replay(t, first.replay, '--out', out, '--no-shrink');
+  t.is(again.code, 1, again.stderr);
+  t.true(again.stdout.includes(first.failure.slice('answered-once: '.length)), again.stdout);
+  // The shrink of the first failing seed: fewer requests, and a replay with its plan that still fails.
+  const shrink = /^shrink: seed (\d+): (\d+) faults?, (\d+) requests -> (\d+) faults?, (\d+) requests/m.exec(exit.stdout);
+  t.truthy(shrink, exit.stdout);
+  t.true(Number(shrink![5]) < Number(shrink![3]), shrink![0]);
+  const planned = /^ {2}replay: (hio sim .* --plan '.*')$/m.exec(exit.stdout)![1]!;
+  const shrunk = await replay(t, planned, '--out', out, '--no-shrink');
+  t.is(shrunk.code, 1, shrunk.stdout);
+});
+
+test('hio sim --seed N --chrome-trace writes the run as a Chrome trace', async (t) => {
+  const dir = await scratch(t);
+  const path = join(dir, 'trace.json');
+  const exit = await sim(t, [`${FIXTURES}/broken-real.ts`, '--seed', '2', '--chrome-trace', path, '--out', dir, '--no-shrink']);
+  t.true(
+    exit.stdout.split('\n').some((line) => /^ {2}trace +/.test(line) && line.endsWith(path)),
+    exit.stdout,
+  );
+  const trace = JSON.parse(await readFile(path, 'utf8')) as { traceEvents: Array<{ ph: string }>; metadata: { seed: number } };
+  t.is(trace.metadata.seed, 2);
+  t.true(trace.traceEvents.some((event) => event.ph === 'X'));
+});

@@ -284,7 +284,8 @@ export class SimNet extends Tymee implements SimFabric {
    * boundary), or, with null, in the network's segments again.
    */
   fragment(host: string, size: number | null): void {
-    if (size !== null && (!Number.isInteger(size) || size < 1)) throw new HioError('HIO_ERR_INVALID_OPTION', `SimNet#fragment: size must be a positive integer, got ${size}`);
+    if (size !== null && (!Number.isInteger(size) || size < 1))
+      throw new HioError('HIO_ERR_INVALID_OPTION', `SimNet#fragment: size must be a positive integer, got ${size}`);
     const target = this.#host(host);
     this.trace.record(this.#now(), 'fault', 0, target, null, size ?? 0, size === null ? 'unfragment' : 'fragment');
     target.fragment = size ?? Infinity;
