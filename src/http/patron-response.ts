@@ -146,6 +146,11 @@ export class PatronResponse extends StandardResponse {
       this.#used = true;
       return source === null ? EMPTY : source.bytes;
     }
+    if (this.#stream === null && 'exchange' in source) {
+      // No stream was asked for: read the exchange itself, without making one.
+      this.#used = true;
+      return readExchange(source.exchange, source.signal);
+    }
     const reader = this.body!.getReader();
     this.#used = true;
     const parts: Uint8Array[] = [];
@@ -158,6 +163,40 @@ export class PatronResponse extends StandardResponse {
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
   }
+}
+
+/** The whole body of an exchange, read as it arrives; rejects as its stream would (the exchange's error, or the abort's reason). */
+async function readExchange(exchange: Exchange, signal: AbortSignal | null): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  let wake: (() => void) | null = null;
+  const progress = (): void => {
+    const waiting = wake;
+    wake = null;
+    waiting?.();
+  };
+  exchange.listener = { onHead() {}, onProgress: progress };
+  signal?.addEventListener('abort', progress);
+  try {
+    for (;;) {
+      if (signal?.aborted === true) {
+        exchange.cancel();
+        throw abortReason(signal);
+      }
+      for (let chunk = exchange.read(); chunk !== null; chunk = exchange.read()) {
+        parts.push(chunk);
+        length += chunk.length;
+      }
+      if (exchange.state === ExchangeState.done) break;
+      if (exchange.state === ExchangeState.failed) throw exchange.error ?? new HioError('HIO_ERR_CONNECTION_LOST');
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    signal?.removeEventListener('abort', progress);
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
 
 /** A stream of the bytes, in one chunk; `disturb` is told of the first read. */
