@@ -74,7 +74,7 @@ export class Steward implements ConnectionHandler {
   #successor: ConnectionHandler | null = null;
   /** Hands this steward back to the server's passes when a suspended response resumes: one function per connection, not per request. */
   readonly #wake = (): void => this.server.wake(this);
-  /** @internal The server's pass number when this steward last ran. */
+  /** The server's pass number when this steward last ran (the ConnectionHandler contract; owned by the server). */
   pass = -1;
   #pending: Array<Held | HttpParseError> = [];
   /** Bytes held by the requests in #pending. */

@@ -66,9 +66,15 @@ export class ConnectionAudit {
   /** Bytes the server sent on it, and bytes delivered to the client. */
   sentToClient = 0;
   deliveredToClient = 0;
-  /** A request said Connection: close, or a response closed the connection. */
-  closing = false;
-  readonly #requestIds: Array<string | null> = [];
+  /** Requests after the first this many need no answer: a request or a response said the connection closes after it (Infinity: none did). */
+  closeAfter = Infinity;
+  /** The client closed or reset its end (it reads nothing more), at this tyme; null while it has not. */
+  clientGoneAt: number | null = null;
+  /** Requests not yet answered, oldest first: the id they carried and the tyme they were complete (Infinity while their body is under way). */
+  readonly #unanswered: Array<{ readonly id: string | null; done: number }> = [];
+  /** Requests complete so far, and how many of the earliest have left #unanswered. */
+  #complete = 0;
+  #answered = 0;
   readonly #rxQueue = new ByteQueue();
   readonly #txQueue = new ByteQueue();
   readonly #requestant: Requestant;
@@ -95,9 +101,50 @@ export class ConnectionAudit {
     return this.requests - this.responses;
   }
 
-  /** True while a response is partly sent (its head or body under way). */
+  /** Requests taken, not answered, that the connection still owes an answer (those after a closing request or response do not). */
+  get owedAnswers(): number {
+    return Math.max(0, Math.min(this.requests, this.closeAfter) - this.responses);
+  }
+
+  /** True while a response is partly sent (its head or body under way), or bytes follow the last one. */
   get sending(): boolean {
-    return this.#respondent.started && !this.#broken;
+    return !this.#broken && (this.#respondent.started || this.#txQueue.length > 0);
+  }
+
+  /**
+   * The server closed its end: a body read until the close ends there. True
+   * when that leaves no response half-sent and no bytes after the last.
+   */
+  closedCleanly(): boolean {
+    if (this.#broken) return true;
+    const respondent = this.#respondent;
+    if (!respondent.started && this.#txQueue.length === 0) return true;
+    respondent.end();
+    for (;;) {
+      const progress = respondent.parse();
+      if (progress === 'head') {
+        respondent.takeParts();
+        continue;
+      }
+      if (progress !== 'done') return false;
+      respondent.take();
+      if (!respondent.started && this.#txQueue.length === 0) return true;
+    }
+  }
+
+  /** Bytes the server sent after its last complete response with no request left to answer: nobody asked for them. */
+  get stray(): boolean {
+    return !this.#broken && this.owed <= 0 && this.#txQueue.length > 0 && !this.#respondent.readingBody;
+  }
+
+  /** Owed requests complete at least `seconds` before `tyme`: the oldest one's number (from 1) and completion tyme, or null. */
+  waitedLongest(tyme: number, seconds: number): { readonly index: number; readonly done: number } | null {
+    const owed = this.owedAnswers;
+    for (let i = 0; i < owed && i < this.#unanswered.length; i++) {
+      const done = this.#unanswered[i]!.done;
+      if (tyme - done >= seconds) return { index: this.#answered + i + 1, done };
+    }
+    return null;
   }
 
   /** Bytes delivered to the server; returns the number of request heads they completed, and whether a body is under way. */
@@ -128,6 +175,7 @@ export class ConnectionAudit {
         this.#took(request);
         heads += 1;
       }
+      this.#completed(tyme);
     }
     this.headSince = requestant.readingHead && requestant.started ? (this.headSince ?? tyme) : null;
     return { heads, inBody: requestant.readingBody };
@@ -135,9 +183,16 @@ export class ConnectionAudit {
 
   #took(request: Request): void {
     this.requests += 1;
-    this.#requestIds.push(request.headers.get(REQUEST_ID_HEADER) ?? null);
-    if (!request.persisted) this.closing = true;
+    this.#unanswered.push({ id: request.headers.get(REQUEST_ID_HEADER) ?? null, done: Infinity });
+    if (!request.persisted && this.requests < this.closeAfter) this.closeAfter = this.requests;
     this.#respondent.expect(request.method, request.expectContinue);
+  }
+
+  /** The oldest request not yet complete is now complete (its whole body in). */
+  #completed(tyme: number): void {
+    const index = this.#complete++ - this.#answered;
+    const entry = this.#unanswered[index];
+    if (entry !== undefined) entry.done = tyme;
   }
 
   /**
@@ -163,9 +218,11 @@ export class ConnectionAudit {
         break;
       }
       if (!this.#counted) {
-        headEnd = this.sentToClient - queue.length;
         this.#counted = true;
         this.#count(report);
+        // A cut after the head needs a body to cut: none follows a HEAD's, a 1xx, 204 or 304, or an empty one.
+        const head = respondent.head;
+        if (headEnd < 0 && progress === 'head' && head.length !== 0) headEnd = this.sentToClient - queue.length;
       }
       if (progress === 'head') {
         respondent.takeParts();
@@ -181,16 +238,21 @@ export class ConnectionAudit {
     const head = this.#respondent.head;
     if (head.status < 200 && head.status !== 101) return;
     this.responses += 1;
-    if (!head.persisted) this.closing = true;
-    if (this.responses > this.requests && head.persisted) {
-      report(
-        'answered-once',
-        `conn ${this.conn}: the server sent response ${this.responses} (${head.status}) with only ${this.requests} request${this.requests === 1 ? '' : 's'} received`,
-      );
+    if (!head.persisted && this.responses < this.closeAfter) this.closeAfter = this.responses;
+    if (this.responses > this.requests) {
+      // A response before any request is left to answer: allowed only as the last word on a closing connection (a 408, a 400).
+      if (head.persisted) {
+        report(
+          'answered-once',
+          `conn ${this.conn}: the server sent response ${this.responses} (${head.status}) with only ${this.requests} request${this.requests === 1 ? '' : 's'} received`,
+        );
+      }
       return;
     }
+    const entry = this.#unanswered.shift();
+    this.#answered += 1;
     const echoed = head.headers.get(REQUEST_ID_HEADER);
-    const expected = this.#requestIds[this.responses - 1];
+    const expected = entry?.id;
     if (echoed !== undefined && expected !== undefined && expected !== null && echoed !== expected) {
       report('request-order', `conn ${this.conn}: response ${this.responses} answers request ${echoed}, but request ${expected} is at its place`);
     }
@@ -203,8 +265,12 @@ export interface HttpAuditOptions {
   readonly servers: ReadonlyMap<string, HostTymeouts>;
   /** Seconds of slack over a server's tymeouts before the connection-tymeout invariant fails. */
   readonly slack: number;
+  /** Seconds a complete request may wait for its answer before a client that gives up on it breaks liveness. */
+  readonly answerWithin: number;
   /** Reports a broken invariant. */
   readonly report: (violation: SimViolation) => void;
+  /** Sees every traced event first (the harness learns of refused connects and of bytes reaching closed sockets). */
+  readonly observe?: (kind: SimTraceKindName, conn: number, from: string, to: string, bytes: number, detail: string) => void;
 }
 
 /** Every server connection of a network, audited. */
@@ -283,6 +349,7 @@ export class HttpAudit {
   }
 
   #see(tyme: number, kind: SimTraceKindName, conn: number, from: string, to: string, bytes: number, detail: string, payload: Uint8Array | null): void {
+    this.#options.observe?.(kind, conn, from, to, bytes, detail);
     if (conn === 0) {
       if (kind === 'fault' && detail === 'crash') this.#crashed(from);
       return;
@@ -299,7 +366,7 @@ export class HttpAudit {
       case 'deliver':
         audit.lastActivity = tyme;
         if (payload === null) {
-          // A reset reaching the server ends the connection: the client gave up on it.
+          // The client's reset reaching the server ends the connection there.
           if (detail === 'reset' && to === audit.server) this.#ended(audit, tyme, 'the client reset it');
           return;
         }
@@ -314,15 +381,42 @@ export class HttpAudit {
       case 'close':
       case 'reset':
         if (from === audit.server) this.#ended(audit, tyme, kind === 'reset' ? 'the server reset it' : 'the server closed it');
-        else audit.clientClosed = true;
+        else if (kind === 'fin') audit.clientClosed = true;
+        else this.#clientGone(audit, tyme);
         return;
       case 'fault':
-        // The network reset or cut it: whatever was owed is lost with it.
-        audit.faulted = true;
+        // The network reset it, or cut it short: whatever was owed is lost with it. (A half-close by the network is no excuse: the server still owes what it took.)
+        if (detail === 'reset' || detail === 'truncate') audit.faulted = true;
         if (detail === 'reset') this.#ended(audit, tyme, 'the network reset it');
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * The client closed or reset its end: it reads nothing more, and the
+   * server owes it nothing more. A request complete for `answerWithin`
+   * seconds and still unanswered then breaks liveness: the client gave up
+   * on a server that never answered.
+   */
+  #clientGone(audit: ConnectionAudit, tyme: number): void {
+    audit.clientClosed = true;
+    if (audit.clientGoneAt !== null) return;
+    audit.clientGoneAt = tyme;
+    if (audit.faulted) return;
+    if (audit.stray) {
+      this.#report('valid-response', tyme, `conn ${audit.conn}: the server sent bytes after its last response that no request asked for`, audit.conn);
+      return;
+    }
+    const waited = audit.waitedLongest(tyme, this.#options.answerWithin);
+    if (waited !== null) {
+      this.#report(
+        'liveness',
+        tyme,
+        `conn ${audit.conn}: request ${waited.index}, complete at ${waited.done.toFixed(3)} s, was still unanswered when the client gave up at ${tyme.toFixed(3)} s`,
+        audit.conn,
+      );
     }
   }
 
@@ -350,20 +444,30 @@ export class HttpAudit {
     const armed = this.#armed[index]!;
     if (!act()) return false;
     this.#armed.splice(index, 1);
-    audit.faulted = true;
+    // The connection counts as faulted once the cut happens (the network traces it).
     armed.fired(audit.conn);
     return true;
   }
 
-  /** The server end of a connection is gone: a request it took and never answered breaks answered-once, unless a fault or a closing response explains it. */
+  /**
+   * The server end of a connection is gone. Unless a fault cut it or the
+   * client had gone first, a request the connection still owed an answer
+   * breaks answered-once, and a response left half-sent breaks
+   * valid-response.
+   */
   #ended(audit: ConnectionAudit, tyme: number, how: string): void {
-    if (!audit.faulted && !audit.closing && audit.owed > 0) {
-      this.#report(
-        'answered-once',
-        tyme,
-        `conn ${audit.conn}: ${how} with ${audit.owed} request${audit.owed === 1 ? '' : 's'} unanswered, no fault having touched it`,
-        audit.conn,
-      );
+    if (!audit.faulted && audit.clientGoneAt === null) {
+      const owed = audit.owedAnswers;
+      if (owed > 0) {
+        this.#report(
+          'answered-once',
+          tyme,
+          `conn ${audit.conn}: ${how} with ${owed} request${owed === 1 ? '' : 's'} unanswered, no fault having touched it`,
+          audit.conn,
+        );
+      } else if (!audit.closedCleanly()) {
+        this.#report('valid-response', tyme, `conn ${audit.conn}: ${how} in the middle of a response (or with bytes after the last one)`, audit.conn);
+      }
     }
     audit.serverClosed = true;
     this.open.delete(audit.conn);

@@ -56,6 +56,8 @@ export class RawClient implements Serviceable {
   #settled = 0;
   #nextAt = 0;
   #finished = false;
+  #raceFor: number | null = null;
+  #raceTurn = 0;
 
   constructor(options: RawClientOptions) {
     this.#options = options;
@@ -64,6 +66,20 @@ export class RawClient implements Serviceable {
     const length = body === '' && options.method !== 'POST' && options.method !== 'PUT' ? '' : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
     this.#suffix = Buffer.from(`\r\n${length}\r\n${body}`, 'utf8');
     this.#nextAt = options.start;
+  }
+
+  /** The host it sends to. */
+  get targetHost(): string {
+    return this.#options.targetHost;
+  }
+
+  /**
+   * Races the server's keep-alive close: after the next answer, the client
+   * waits `keepAlive` seconds (give or take a couple of milliseconds) before
+   * its next request, on the same connection.
+   */
+  race(keepAlive: number): void {
+    if (keepAlive !== Infinity) this.#raceFor = keepAlive;
   }
 
   wind(tymth: Tymth): void {
@@ -117,6 +133,11 @@ export class RawClient implements Serviceable {
           record.end = tyme;
           this.#settled += 1;
           this.#nextAt = tyme + options.think;
+          if (this.#raceFor !== null) {
+            // Deterministic offsets of -2 to +2 ms around the server's close.
+            this.#nextAt = tyme + this.#raceFor + ((this.#raceTurn++ % 5) - 2) * 0.001;
+            this.#raceFor = null;
+          }
         }
         continue;
       }

@@ -97,10 +97,17 @@ export async function runScenario(scenario: unknown, seed: number, options: RunS
       'HIO_ERR_INVALID_OPTION',
       'not a scenario: export simulate options ({ hosts, clients, … }), a function of the seed giving them, or { run(seed) }',
     );
-  const base = optionsFor(scenario, seed);
   const check = options.checkDeterminism === true;
+  // Each run gets the scenario's options afresh: a function of the seed makes a new application every time.
   const run = (keepTrace: boolean): Promise<SimResult> =>
-    simulate({ ...base, seed, throws: false, timeline: 'never', keepTrace, ...(options.plan !== undefined && { plan: parsePlan(options.plan) }) });
+    simulate({
+      ...optionsFor(scenario, seed),
+      seed,
+      throws: false,
+      timeline: 'never',
+      keepTrace,
+      ...(options.plan !== undefined && { plan: parsePlan(options.plan) }),
+    });
   const first = await run(check || options.keepTrace !== false);
   if (!check) return first;
   const second = await run(true);
@@ -142,9 +149,8 @@ function describeEvent(event: SimTraceEvent): string {
   return `${event.tyme.toFixed(6)} s ${event.kind} conn ${event.conn} ${event.from}${event.to === '' ? '' : ` → ${event.to}`} ${event.bytes} bytes${event.detail === '' ? '' : ` (${event.detail})`}`;
 }
 
-/** Budget of one shrink: runs and wall-clock milliseconds. */
+/** Budget of one shrink, in runs (not wall time: the same seed shrinks the same way on every machine). */
 const SHRINK_RUNS = 200;
-const SHRINK_MS = 60_000;
 
 /**
  * Shrinks a failing seed of a scenario to the fewest faults and requests
@@ -156,11 +162,10 @@ const SHRINK_MS = 60_000;
 export async function shrinkScenario(scenario: unknown, seed: number): Promise<ShrinkOutcome | null> {
   if (isCustom(scenario) || !isScenario(scenario)) return null;
   const base = optionsFor(scenario, seed);
-  const started = Date.now();
   let runs = 0;
   const attempt = async (plan: SimPlan): Promise<SimResult> => {
     runs += 1;
-    return simulate({ ...base, seed, throws: false, timeline: 'never', keepTrace: false, plan });
+    return simulate({ ...optionsFor(scenario, seed), seed, throws: false, timeline: 'never', keepTrace: false, plan });
   };
   const streams = new RandomStreams(seed);
   const faults0 = resolveFaults({ ...base, seed }, streams, base.until ?? 30).plan.filter((fault) => fault.at < (base.until ?? 30));
@@ -169,7 +174,7 @@ export async function shrinkScenario(scenario: unknown, seed: number): Promise<S
   let best = await attempt({ faults: faults0, requests: requests0 });
   if (best.ok) return null;
   const target = best.violations[0]!.invariant;
-  const within = (): boolean => runs < SHRINK_RUNS && Date.now() - started < SHRINK_MS;
+  const within = (): boolean => runs < SHRINK_RUNS;
   const fails = async (plan: SimPlan): Promise<boolean> => {
     const result = await attempt(plan);
     if (result.violations.some((violation) => violation.invariant === target)) {
@@ -212,12 +217,11 @@ export async function shrinkScenario(scenario: unknown, seed: number): Promise<S
       requests[name] = requests[name]! - 1;
     }
   }
-  // The last run that failed may be of a larger plan: run the smallest once more for its result.
+  // `best` is the run of the last plan that still failed: this one.
   const plan: SimPlan = { faults, requests };
-  const result = await attempt(plan);
+  const result = best;
   const clientsOf = (counts: Record<string, number>): number =>
     base.clients.reduce((sum, workload, i) => sum + (workload.options.clients ?? 1) * counts[names[i]!]!, 0);
-  void best;
   return {
     result,
     plan: JSON.stringify(plan),

@@ -103,6 +103,8 @@ export interface SimulateOptions {
   readonly check?: number;
   /** Seconds of slack over a server's tymeouts (default 1). */
   readonly slack?: number;
+  /** Seconds a complete request may wait for its answer; a client giving up on one that waited longer breaks liveness (default 10). */
+  readonly answerWithin?: number;
   /** Most bytes one server connection may hold queued, received plus unsent (default the server's maxBufferedBytes plus its highWater plus 1 MiB). */
   readonly maxQueuedBytes?: number;
   /** Contained faults (application errors a server caught and answered with 500): fail the run (default) or only count them. */
@@ -146,7 +148,7 @@ export class SimulationError extends Error {
   readonly result: SimResult;
   readonly timeline: string | null;
 
-  constructor(result: SimResult, replay: string, timeline: string | null) {
+  constructor(result: SimResult, replay: string, timeline: string | null, note: string | null = null) {
     const lines = result.violations.slice(0, 5).map((violation) => `  ${violation.invariant} at ${violation.tyme.toFixed(3)} s: ${violation.message}`);
     if (result.violations.length > 5) lines.push(`  … and ${result.violations.length - 5} more`);
     super(
@@ -155,6 +157,7 @@ export class SimulationError extends Error {
         ...lines,
         `replay: ${replay}`,
         ...(timeline === null ? [] : [`timeline: ${timeline}`]),
+        ...(note === null ? [] : [`note: ${note}`]),
       ].join('\n'),
     );
     this.name = 'SimulationError';
@@ -177,6 +180,7 @@ const KNOWN = new Set([
   'invariants',
   'check',
   'slack',
+  'answerWithin',
   'maxQueuedBytes',
   'containedFaults',
   'keepTrace',
@@ -200,27 +204,26 @@ export async function simulate(options: SimulateOptions): Promise<SimResult> {
   let result = await runOnce(options, seed, options.keepTrace ?? false);
   const mode = options.timeline ?? 'on-failure';
   let timeline: string | null = null;
+  let diverged: string | null = null;
+  let timelineOf: SimResult | null = null;
   if (mode === 'always' || (mode === 'on-failure' && !result.ok)) {
+    let title = `${options.name ?? 'simulation'} seed ${seed}`;
     if (result.events.length === 0) {
-      // Replayed with the trace kept: the same seed gives the same run, which this also checks.
+      // Replayed with the trace kept, for the timeline. An application kept across runs (made once, outside
+      // a scenario function) can make the replay differ: the report stays the first run's, the timeline says so.
       const traced = await runOnce(options, seed, true);
-      const diverged: SimViolation[] =
-        traced.digest === result.digest
-          ? []
-          : [
-              {
-                invariant: 'determinism',
-                tyme: traced.tyme,
-                message: `the same seed gave digest ${traced.digest} on a second run, ${result.digest} on the first`,
-              },
-            ];
-      result = { ...traced, violations: [...traced.violations, ...diverged], ok: traced.ok && result.ok && diverged.length === 0 };
+      if (traced.digest === result.digest) result = { ...traced, ok: result.ok };
+      else {
+        diverged = `the replay kept for the timeline had digest ${traced.digest}, the run ${result.digest}: state kept across runs (an application made outside a scenario function) or nondeterminism`;
+        title += ` (replay digest ${traced.digest} differs from the run's ${result.digest})`;
+        timelineOf = traced;
+      }
     }
-    timeline = writeTimeline(result, join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`), {
-      title: `${options.name ?? 'simulation'} seed ${seed}`,
+    timeline = writeTimeline(timelineOf ?? result, join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`), {
+      title,
     });
   }
-  if (!result.ok && options.throws !== false) throw new SimulationError(result, options.replay ?? `simulate({ …, seed: ${seed} })`, timeline);
+  if (!result.ok && options.throws !== false) throw new SimulationError(result, options.replay ?? `simulate({ …, seed: ${seed} })`, timeline, diverged);
   return result;
 }
 
@@ -288,9 +291,10 @@ interface ClientRun {
   readonly name: string;
   readonly host: string;
   readonly patron: Patron | null;
+  /** A raw client (rawLoop), or null. */
+  raw: RawClient | null;
   /** The next think time races the server's keep-alive close. */
   race: boolean;
-  readonly raced: (reached: boolean) => void;
 }
 
 async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolean): Promise<SimResult> {
@@ -368,7 +372,26 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: host ${name} needs fetch, bare or serve`);
     }
   }
-  const audit = new HttpAudit(net, { servers: tymeouts, slack, report });
+  /** Refuse faults by host, and keep-alive races by client host, waiting to reach something. */
+  const refusing = new Map<string, SimFaultRecord>();
+  const racing = new Map<string, SimFaultRecord>();
+  const audit = new HttpAudit(net, {
+    servers: tymeouts,
+    slack,
+    report,
+    answerWithin: positive('answerWithin', options.answerWithin, 10),
+    observe: (kind, conn, from, to, bytes) => {
+      if (kind === 'refuse') {
+        const record = refusing.get(from);
+        if (record !== undefined && record.end === null) record.reached = true;
+      } else if (kind === 'drop' && bytes > 0 && tymeouts.has(to)) {
+        // A request's bytes reaching a socket the server closed: the keep-alive race.
+        const record = racing.get(from);
+        if (record !== undefined) record.reached = true;
+      }
+      void conn;
+    },
+  });
   const eventBytes: Array<string | null> = [];
   if (keepTrace) {
     // One observer call per recorded event: the previews line up with the events.
@@ -382,6 +405,9 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
 
   // ------------------------------------------------------------- clients
   const names = workloadNames(options.clients);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined)
+    throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: two workloads are named ${JSON.stringify(duplicate)}: give each its own name`);
   const clientRuns: ClientRun[] = [];
   /** Raw and slowloris clients still at work (the promise-driven ones count in `finished`). */
   const slowRunning = new Set<string>();
@@ -402,6 +428,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
           ? null
           : new Patron({
               responseTymeout: 30,
+              bodyTymeout: 30,
               ...(workload.options.patron ?? {}),
               ...(workload.kind === 'closed' && workload.options.pipelining !== undefined && { pipelining: workload.options.pipelining }),
               connect: (origin) => new SimClient({ net, localHost: host, host: origin.hostname, port: origin.port }),
@@ -410,8 +437,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         name,
         host,
         patron,
+        raw: null,
         race: false,
-        raced: () => {},
       };
       clientRuns.push(run);
       if (patron !== null) doers.push(new PatronDoer(patron));
@@ -460,6 +487,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
             record,
             done: () => slowRunning.delete(host),
           });
+          run.raw = raw;
           doers.push(new ServiceDoer(raw));
           break;
         }
@@ -475,6 +503,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   const clientHosts = clientRuns.map((run) => run.host);
   const active = new Set<string>();
   let healedAt: number | null = null;
+  /** The requests pending when the network healed: each must settle within `heal` seconds. */
+  let pendingAtHeal: SimRequestRecord[] = [];
   const lasting = (record: SimFaultRecord, key: string, seconds: number, undo: () => void): void => {
     active.add(key);
     net.at(doist.tyme + seconds, () => {
@@ -536,7 +566,9 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         const key = `refuse:${server}`;
         if (active.has(key)) return;
         net.refuse(server);
+        // Reached once a connect is refused.
         const record = add(server, false);
+        refusing.set(server, record);
         const undo = (): void => net.unrefuse(server);
         undoers.set(key, { record, undo });
         lasting(record, key, duration, undo);
@@ -587,13 +619,13 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         return;
       }
       case 'keep-alive-race': {
-        const run = clientRuns.filter((candidate) => candidate.patron !== null)[pick % Math.max(1, clientRuns.length)];
+        const racers = clientRuns.filter((candidate) => candidate.patron !== null || candidate.raw !== null);
+        const run = racers[pick % Math.max(1, racers.length)];
         if (run === undefined) return;
-        const record = add(run.host, false);
-        run.race = true;
-        (run as { raced: (reached: boolean) => void }).raced = (reached) => {
-          record.reached = reached;
-        };
+        // Reached once a request of this client meets a connection the server has just closed.
+        racing.set(run.host, add(run.host, false));
+        if (run.raw !== null) run.raw.race(tymeouts.get(run.raw.targetHost)?.keepAlive ?? Infinity);
+        else run.race = true;
         return;
       }
     }
@@ -601,6 +633,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   const heal = (): void => {
     if (healedAt !== null) return;
     healedAt = doist.tyme;
+    pendingAtHeal = requests.filter((request) => request.end === null);
     for (const [key, { record, undo }] of undoers) {
       if (!active.delete(key)) continue;
       undo();
@@ -641,10 +674,9 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       }
     }
   };
-  let pendingAtHeal: SimRequestRecord[] | null = null;
+
   const checkLiveness = (): void => {
     if (healedAt === null) return;
-    pendingAtHeal ??= requests.filter((request) => request.end === null);
     if (doist.tyme < healedAt + healBound) return;
     for (const request of pendingAtHeal) {
       if (request.end === null) {
@@ -903,10 +935,7 @@ async function closedLoopRun(
         // The next request leaves as the server's keep-alive tymeout closes the connection.
         run.race = false;
         const keepAlive = tymeouts.get(target.host)?.keepAlive ?? Infinity;
-        if (keepAlive !== Infinity) {
-          think = keepAlive + (random.next() - 0.5) * 0.004;
-          run.raced(patron.connectionCount > 0);
-        }
+        if (keepAlive !== Infinity) think = keepAlive + (random.next() - 0.5) * 0.004;
       }
       if (think > 0) await patron.sleep(think);
     }

@@ -75,3 +75,82 @@ export class RawServer implements Serviceable {
     servant.serviceSends();
   }
 }
+
+/** How a {@link FramingServer} goes wrong. */
+export type FramingBreakage = 'none' | 'drop-close-request' | 'short-body-close' | 'head-with-body';
+
+/**
+ * A keep-alive server answering each request head with 200 "ok" (echoing
+ * x-sim-request, closing after a request that asks to), broken in how it
+ * frames or ends its answers. Bodies are tiny and come with their head.
+ */
+export class FramingServer implements Serviceable {
+  waker: (() => void) | null = null;
+  readonly #servant: SimServant;
+  readonly #breakage: FramingBreakage;
+  readonly #pending = new Map<Remoter, string>();
+  readonly #count = new Map<Remoter, number>();
+
+  constructor(servant: SimServant, breakage: FramingBreakage) {
+    this.#servant = servant;
+    this.#breakage = breakage;
+  }
+
+  wind(tymth: Tymth): void {
+    this.#servant.wind(tymth);
+  }
+
+  reopen(): void {
+    this.#servant.reopen();
+  }
+
+  close(): void {
+    this.#servant.close();
+  }
+
+  nextDue(): number {
+    return this.#servant.nextDue();
+  }
+
+  service(): void {
+    const servant = this.#servant;
+    servant.waker = this.waker;
+    servant.service();
+    for (const remoter of [...servant.remoters.values()]) {
+      if (remoter.error !== null) {
+        this.#pending.delete(remoter);
+        remoter.close();
+        continue;
+      }
+      let text = (this.#pending.get(remoter) ?? '') + (remoter.rxQueue.length > 0 ? remoter.rxQueue.take(remoter.rxQueue.length).toString('latin1') : '');
+      let closeNow = false;
+      for (let end = text.indexOf('\r\n\r\n'); end >= 0; end = text.indexOf('\r\n\r\n')) {
+        const head = text.slice(0, end);
+        text = text.slice(end + 4 + Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0));
+        const id = /x-sim-request: *(\S+)/i.exec(head)?.[1] ?? '';
+        const n = (this.#count.get(remoter) ?? 0) + 1;
+        this.#count.set(remoter, n);
+        const wantsClose = /connection: *close/i.test(head);
+        closeNow = wantsClose;
+        if (this.#breakage === 'drop-close-request' && wantsClose) break;
+        if (this.#breakage === 'short-body-close' && n === 2) {
+          remoter.tx(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 10\r\nx-sim-request: ${id}\r\n\r\nok`, 'latin1'));
+          closeNow = true;
+          break;
+        }
+        const body = this.#breakage === 'head-with-body' || !head.startsWith('HEAD ') ? 'ok' : '';
+        remoter.tx(
+          Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-sim-request: ${id}\r\n${wantsClose ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1'),
+        );
+        if (wantsClose) break;
+      }
+      this.#pending.set(remoter, text);
+      if (closeNow) remoter.shutdownSend();
+      if (remoter.rxEnded) {
+        this.#pending.delete(remoter);
+        remoter.close();
+      }
+    }
+    servant.serviceSends();
+  }
+}
