@@ -37,13 +37,13 @@ interface Deed {
   state: DeedState;
   /** Woken while running: due again on the next pass whatever it yielded. */
   woken: boolean;
-  /** The number of the last pass that ran it. */
-  ran: number;
+  /** The number of the last pass that went past it (ran it, or found it not due). */
+  seen: number;
   /**
-   * Woken during the pass that already ran it, so due again at that pass's
-   * tyme while its next run comes a pass later: the tock that run yields
-   * counts from the run's tyme. (A deed woken between passes keeps its
-   * phase: its retyme stays where the wake put it.)
+   * Woken during a pass that had already gone past it, so due again at that
+   * pass's tyme while its next run comes a pass later: the tock that run
+   * yields counts from the run's tyme. (A deed woken between passes keeps
+   * its phase: its retyme stays where the wake put it.)
    */
   rebased: boolean;
 }
@@ -144,7 +144,7 @@ export class Deeds {
    * One pass at `tyme`: every deed due (retyme ≤ tyme) runs once, in queue
    * order. A deed yielding a falsy tock is due again at `tyme + defaultTock`;
    * a positive tock adds to its retyme — to the run's tyme instead when a
-   * wake during the pass that had already run it made it due again. With
+   * wake during a pass that had already gone past it made it due again. With
    * `skipMissed` (real time), a deed that fell more than one tock behind
    * skips the slots it missed instead of running once per pass until it
    * catches up. An exception from a dog ends
@@ -164,13 +164,13 @@ export class Deeds {
       for (; index < current.length; index++) {
         const deed = current[index]!;
         if (deed.state !== DeedState.queued) continue;
+        deed.seen = pass;
         if (deed.retyme > tyme) {
           if (deed.retyme < due) due = deed.retyme;
           next.push(deed);
           continue;
         }
         deed.state = DeedState.running;
-        deed.ran = pass;
         const result = deed.dog.next(tyme);
         if (result.done === true) {
           this.#end(deed, result.value === true);
@@ -250,7 +250,7 @@ export class Deeds {
     doer.done = false;
     const tymth = this.#tymth;
     const dog = doer.do(tymth, doer.tock);
-    const deed: Deed = { doer, dog, retyme: tymth(), order: this.#order++, state: DeedState.running, woken: false, ran: 0, rebased: false };
+    const deed: Deed = { doer, dog, retyme: tymth(), order: this.#order++, state: DeedState.running, woken: false, seen: 0, rebased: false };
     // The tock yielded by enter is ignored: every new deed runs in the next pass.
     const result = dog.next();
     if (result.done === true) {
@@ -279,11 +279,13 @@ export class Deeds {
       deed.woken = true;
     } else if (deed.state === DeedState.queued) {
       const tyme = this.#tymth();
+      // A deed the pass under way has yet to reach runs in it and is counted then.
+      const passed = !this.#passing || deed.seen === this.#passes;
       if (deed.retyme > tyme) {
         deed.retyme = tyme;
-        if (this.#passing && deed.ran === this.#passes) deed.rebased = true;
+        if (this.#passing && passed) deed.rebased = true;
       }
-      if (deed.retyme < this.#due) this.#due = deed.retyme;
+      if (passed && deed.retyme < this.#due) this.#due = deed.retyme;
     }
     this.#wakeOwner();
   }

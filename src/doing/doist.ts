@@ -99,7 +99,10 @@ export class Doist extends Tymist {
     this.skip = options.skip ?? false;
     this.limit = checkLimit(options.limit ?? Infinity);
     this.clock = options.clock ?? realClock;
-    this.#deeds = new Deeds(this.tymen(), () => this.wake());
+    // A woken deed is due at once, which the next sleep or jump sees: the wake need only end a sleep under way.
+    this.#deeds = new Deeds(this.tymen(), () => {
+      if (this.#wakeSleeper !== null) this.wake();
+    });
     this.#deeds.replace(options.doers ?? []);
   }
 

@@ -511,3 +511,15 @@ test('Doist runs a paced deed woken during the pass that already ran it at its d
   // Woken at 0 after its run there, it runs again on the next pass and counts its tock from that run.
   t.deepEqual(paced.runs.slice(0, 3), [0, 0.0625, 1]);
 });
+
+test('Doist runs a paced deed woken by a later deed in a pass that found it not due at its due tyme, not a pass early', (t) => {
+  const paced = new Paced(1);
+  const waker = new Recorder([], {
+    onRecur: (run) => {
+      if (run === 2) paced.wake();
+    },
+  });
+  new Doist({ tock: 0.0625 }).do([paced, waker], { limit: 1.5 });
+  // Not due at .0625, it is woken there after the pass went past it: it runs on the next pass and counts its tock from that run.
+  t.deepEqual(paced.runs.slice(0, 3), [0, 0.125, 1]);
+});
