@@ -145,8 +145,10 @@ export class Doist extends Tymist {
 
   /**
    * Ends the current sleep of a real-mode run at once, or, when called during
-   * a pass, makes the run skip the next sleep. Transports call it when bytes
-   * arrive; a doer's own `wake()` calls it after making its deed due.
+   * a pass (or, in a virtual `run()`, between recurs), makes the run skip its
+   * next sleep or jump. Transports call it when bytes arrive. A doer's own
+   * `wake()` makes its deed due, which the next sleep or jump sees anyway,
+   * and calls this only to end a sleep under way.
    */
   wake(): void {
     if (this.#wakeSleeper === null) {
