@@ -8,11 +8,13 @@
  *   hio conformance   serve the routes the HTTP/1.1 conformance corpus expects
  *   hio bench         serve "Hello, World!" on GET / for side-by-side benchmarks
  *   hio demo          show the scheduler: a few doers at different tocks
+ *   hio sim FILE      run a scenario over many seeds of the simulated network
  *
  * `hio --help` and `hio <command> --help` print the usage. The command line
  * is read by `cli/command-line.ts`, the servers run by `cli/serve.ts` (which
- * also handles SIGTERM and SIGINT), the demo by `cli/demo.ts`. A mistake on
- * the command line is one line on stderr and exit status 2.
+ * also handles SIGTERM and SIGINT), the demo by `cli/demo.ts`, scenario
+ * sweeps by `cli/sim.ts`. A mistake on the command line is one line on
+ * stderr and exit status 2.
  */
 import { HioError } from './core/errors.js';
 import { parseCommandLine, type Invocation } from './cli/command-line.js';
@@ -37,6 +39,8 @@ async function main(args: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return (await import('./cli/demo.js')).demo();
     case 'serve':
       return (await import('./cli/serve.js')).serve(invocation.settings);
+    case 'sim':
+      return (await import('./cli/sim.js')).sim(invocation.settings);
   }
 }
 

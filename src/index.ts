@@ -40,7 +40,7 @@ export type { SimServantOptions } from './net/sim/sim-servant.js';
 export { SimClient } from './net/sim/sim-client.js';
 export type { SimClientOptions } from './net/sim/sim-client.js';
 export { SimTrace, SimTraceKind } from './net/sim/sim-trace.js';
-export type { SimTraceEvent, SimTraceKindName } from './net/sim/sim-trace.js';
+export type { SimObserver, SimTraceEvent, SimTraceKindName } from './net/sim/sim-trace.js';
 export type { Doable, Dog } from './doing/doable.js';
 export type { DoerOptions } from './doing/base-doer.js';
 export { Doer } from './doing/doer.js';

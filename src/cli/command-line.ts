@@ -7,11 +7,15 @@
  * print, the demo to run, or a server to start. It prints nothing and
  * starts nothing, so it can be tested in-process.
  *
+ * `hio sim FILE …` has flags of its own, read by {@link parseSimCommandLine}
+ * into {@link SimSettings}: a sweep over a range of seeds, or one seed.
+ *
  * A mistake on the command line throws a {@link HioError} with code
  * `HIO_ERR_INVALID_OPTION` whose message is one line naming the offending
  * value (and, for an unknown command or flag, where to find the usage); the
  * caller prints it and exits with status 2.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HioError } from '../core/errors.js';
 import { DEFAULT_LIMITS, HTTP_DEFAULTS, LENIENCE_NAMES, STRICT, type HttpLenience, type HttpLimits } from '../http/limits.js';
@@ -20,7 +24,7 @@ import { DEFAULT_LIMITS, HTTP_DEFAULTS, LENIENCE_NAMES, STRICT, type HttpLenienc
 export type ServeCommand = 'echo' | 'serve' | 'conformance' | 'bench';
 
 /** Every command; `echo` when none is given. */
-export type Command = ServeCommand | 'demo';
+export type Command = ServeCommand | 'demo' | 'sim';
 
 /** What each server command serves, for the listening line and the help. */
 export const SERVE_COMMANDS: Readonly<Record<ServeCommand, { readonly about: string; readonly summary: string; readonly keepAliveTymeout: number }>> =
@@ -41,6 +45,7 @@ export const SERVE_COMMANDS: Readonly<Record<ServeCommand, { readonly about: str
   });
 
 const DEMO_SUMMARY = 'show the scheduler: a few doers at different tocks';
+const SIM_SUMMARY = 'run a scenario file over many seeds of the simulated network';
 
 /** Everything a server command needs, checked. Durations in seconds of tyme. */
 export interface ServeSettings {
@@ -79,9 +84,55 @@ export interface FileSettings {
   readonly compress: boolean;
 }
 
+/** What `hio sim` runs, whether a sweep or one seed. */
+interface SimCommonSettings {
+  /** The scenario file, as typed (replay commands repeat it). */
+  readonly file: string;
+  /** --plan: a shrunk plan (JSON text) replacing each seed's own faults and request counts; null for none. */
+  readonly plan: string | null;
+  /** --check-determinism: every seed runs twice and the traces are compared. */
+  readonly checkDeterminism: boolean;
+  /** False with --no-shrink: a failing seed is not shrunk. */
+  readonly shrink: boolean;
+  /** --out: the directory failing seeds' timelines are written to, as typed. */
+  readonly out: string;
+}
+
+/** `hio sim FILE --seeds A..B`: every seed of a range, on worker threads. */
+export interface SimSweepSettings extends SimCommonSettings {
+  readonly mode: 'sweep';
+  /** The range, both ends included; seeds are integers in [0, 2^32). */
+  readonly first: number;
+  readonly last: number;
+  /** --jobs: worker threads. */
+  readonly jobs: number;
+  /** --shard i/n: this machine runs the seeds at positions ≡ index − 1 (mod count) of the range; 1/1 for all. */
+  readonly shard: { readonly index: number; readonly count: number };
+  /** --bank: the seed bank file, as typed; null with --no-bank. */
+  readonly bank: string | null;
+  /** --quiet: no progress on stderr. */
+  readonly quiet: boolean;
+}
+
+/** `hio sim FILE --seed N`: one seed, in-process, with a full report. */
+export interface SimOneSettings extends SimCommonSettings {
+  readonly mode: 'one';
+  readonly seed: number;
+  /** --timeline: where the timeline is written whatever the outcome; null to write one only on failure, under `out`. */
+  readonly timeline: string | null;
+  /** --chrome-trace: where the run's Chrome trace (Perfetto JSON) is written, or null for none. */
+  readonly chromeTrace: string | null;
+}
+
+/** Everything `hio sim` needs, checked (the file itself is checked when it is loaded). */
+export type SimSettings = SimSweepSettings | SimOneSettings;
+
 /** What the command line asks for. */
 export type Invocation =
-  { readonly action: 'help'; readonly text: string } | { readonly action: 'demo' } | { readonly action: 'serve'; readonly settings: ServeSettings };
+  | { readonly action: 'help'; readonly text: string }
+  | { readonly action: 'demo' }
+  | { readonly action: 'serve'; readonly settings: ServeSettings }
+  | { readonly action: 'sim'; readonly settings: SimSettings };
 
 /** The flags of the server commands; the demo takes only --help. Numbers are read as strings and checked here. */
 const OPTIONS = {
@@ -111,9 +162,11 @@ const FILE_FLAGS = ['spa', 'listing', 'cors', 'no-cache', 'gzip'] as const;
  * unknown command or flag and for an invalid value.
  */
 export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv): Invocation {
+  // sim has flags of its own; its name comes first.
+  if (args[0] === 'sim') return parseSimCommandLine(args.slice(1));
   let parsed;
   try {
-    parsed = parseArgs({ args: joinDashValues(args), options: OPTIONS, strict: true, allowPositionals: true, tokens: true });
+    parsed = parseArgs({ args: joinDashValues(args, OPTIONS), options: OPTIONS, strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
     throw invalid(`${parseArgsMessage(error)} (see 'hio --help')`, error);
   }
@@ -127,6 +180,7 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
   if (name === undefined && values.help === true) return { action: 'help', text: mainUsage() };
   const command: Command = name ?? 'echo';
   if (values.help === true) return { action: 'help', text: commandUsage(command) };
+  if (command === 'sim') throw invalid(`write the options of sim after it: hio sim FILE [options] (see 'hio sim --help')`);
   if (command === 'demo') {
     const option = tokens.find((token) => token.kind === 'option');
     if (option !== undefined && option.kind === 'option') throw invalid(`option '${option.rawName}' does not apply to demo (see 'hio demo --help')`);
@@ -180,6 +234,197 @@ function fileSettings(
   };
 }
 
+/** The flags of `hio sim`. */
+const SIM_OPTIONS = {
+  seeds: { type: 'string' },
+  seed: { type: 'string' },
+  jobs: { type: 'string' },
+  shard: { type: 'string' },
+  out: { type: 'string' },
+  bank: { type: 'string' },
+  'no-bank': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  'no-shrink': { type: 'boolean' },
+  'check-determinism': { type: 'boolean' },
+  plan: { type: 'string' },
+  timeline: { type: 'string' },
+  'chrome-trace': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The flags that apply to a sweep only, and to one seed only. */
+const SWEEP_FLAGS = ['jobs', 'shard', 'bank', 'no-bank', 'quiet'] as const;
+const ONE_SEED_FLAGS = ['timeline', 'chrome-trace'] as const;
+
+/** Where timelines and the seed bank go by default, under the working directory. */
+export const SIM_DIR = '.hio-sim';
+const SIM_BANK = `${SIM_DIR}/bank.json`;
+
+/** The largest seed: seeds are 32-bit (the PRNG reads `seed >>> 0`). */
+const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * Reads the arguments of `hio sim` (those after `sim`). Throws
+ * `HIO_ERR_INVALID_OPTION` with a one-line message for a missing or extra
+ * FILE, an unknown flag, an invalid value, and flags that do not go
+ * together (--seed with --seeds, a sweep flag with --seed).
+ */
+export function parseSimCommandLine(args: readonly string[]): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinDashValues(args, SIM_OPTIONS), options: SIM_OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw invalid(`${parseArgsMessage(error)} (see 'hio sim --help')`, error);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { action: 'help', text: simUsage() };
+  const [file, extra] = positionals;
+  if (file === undefined || file === '') throw invalid(`sim needs a scenario FILE (see 'hio sim --help')`);
+  if (extra !== undefined) throw invalid(`unexpected argument ${quote(extra)} (see 'hio sim --help')`);
+  const common = {
+    file,
+    plan: values.plan === undefined ? null : plan(values.plan),
+    checkDeterminism: values['check-determinism'] === true,
+    shrink: values['no-shrink'] !== true,
+    out: values.out === undefined ? SIM_DIR : path('--out', values.out),
+  };
+  if (values.seed !== undefined) {
+    if (values.seeds !== undefined) throw invalid(`give --seeds A..B for a sweep or --seed N for one seed, not both`);
+    const flag = SWEEP_FLAGS.find((key) => values[key] !== undefined);
+    if (flag !== undefined) throw invalid(`option '--${flag}' applies to a sweep (--seeds) only (see 'hio sim --help')`);
+    return {
+      action: 'sim',
+      settings: {
+        ...common,
+        mode: 'one',
+        seed: seedNumber('--seed', values.seed),
+        timeline: values.timeline === undefined ? null : path('--timeline', values.timeline),
+        chromeTrace: values['chrome-trace'] === undefined ? null : path('--chrome-trace', values['chrome-trace']),
+      },
+    };
+  }
+  if (values.seeds === undefined) throw invalid(`sim needs --seeds A..B (or N for 1..N), or --seed N (see 'hio sim --help')`);
+  const flag = ONE_SEED_FLAGS.find((key) => values[key] !== undefined);
+  if (flag !== undefined) throw invalid(`option '--${flag}' applies to one seed (--seed) only (see 'hio sim --help')`);
+  if (values.bank !== undefined && values['no-bank'] === true) throw invalid(`give --bank FILE or --no-bank, not both`);
+  const [first, last] = seedRange(values.seeds);
+  return {
+    action: 'sim',
+    settings: {
+      ...common,
+      mode: 'sweep',
+      first,
+      last,
+      jobs: values.jobs === undefined ? availableParallelism() : jobCount(values.jobs),
+      shard: values.shard === undefined ? { index: 1, count: 1 } : shard(values.shard),
+      bank: values['no-bank'] === true ? null : values.bank === undefined ? SIM_BANK : path('--bank', values.bank),
+      quiet: values.quiet === true,
+    },
+  };
+}
+
+/** The usage of `hio sim`. */
+function simUsage(): string {
+  const rows: ReadonlyArray<readonly [string, string]> = [
+    ['--seeds A..B', 'run the seeds A to B, both included; --seeds N runs 1..N'],
+    ['--jobs N', `worker threads (default: the available parallelism, ${availableParallelism()} here)`],
+    ['--shard I/N', 'run only the seeds at positions I, I+N, I+2N… of the range (1-based), to split a sweep over N machines'],
+    ['--bank FILE', `the seed bank (default ${SIM_BANK}); --no-bank for none`],
+    ['--quiet', 'no progress on stderr'],
+  ];
+  const one: ReadonlyArray<readonly [string, string]> = [
+    ['--seed N', 'run one seed in-process and print a full report'],
+    ['--timeline PATH', 'write the timeline to PATH whether the seed passes or fails (without it, only a failing seed has one, under --out)'],
+    ['--chrome-trace PATH', 'write the run as a Chrome trace (JSON for ui.perfetto.dev or chrome://tracing) to PATH'],
+  ];
+  const both: ReadonlyArray<readonly [string, string]> = [
+    ['--check-determinism', 'run every seed twice and compare the traces (a difference is a violation)'],
+    ['--plan JSON', 'run the plan a shrink printed instead of the faults and requests the seed draws'],
+    ['--no-shrink', 'do not shrink a failing seed'],
+    ['--out DIR', `where failing seeds' timelines go, as <scenario>-seed-N.html (default ${SIM_DIR})`],
+  ];
+  const table = (list: ReadonlyArray<readonly [string, string]>): string => list.map(([flag, text]) => optionRow(flag, text)).join('');
+  return `usage: hio sim FILE --seeds A..B [options]
+       hio sim FILE --seed N [options]
+
+${sentence(SIM_SUMMARY)}.
+FILE is an ES module (.js, .mjs, or .ts under node --import=tsx) whose
+default export is a scenario.
+
+A sweep runs every seed on worker threads and prints one line per failing
+seed, with the command that replays it and the timeline written for it:
+  FAIL seed N  invariant: message  replay: hio sim FILE --seed N  timeline: PATH
+then a summary (seeds run, passed, failed, wall time, seeds per second, and a
+digest of the whole sweep: the same for any --jobs, and the sum of the
+shards' digests when --shard splits it), and shrinks the first failing seed.
+Progress goes to stderr. Ctrl-C stops the sweep and prints what was run.
+
+The seed bank remembers failing seeds: each sweep appends its new failing
+seeds to it (scenario, seed, date, first violation) and first replays the
+seeds banked for the scenario that lie outside its own seeds; a banked seed
+that fails makes the sweep fail. The bank is JSON: { "version": 1,
+"seeds": [{ "scenario", "seed", "date", "violation", "options" }] }, the
+scenario path relative to the bank's directory. Delete an entry to forget it.
+
+Exit status: 0 when every seed passes, 1 when one fails, 2 for a usage
+error (also a FILE that is missing or exports no scenario), 130 when
+interrupted.
+
+Sweep options:
+${table(rows)}
+One seed:
+${table(one)}
+Both:
+${table(both)}${optionRow('-h, --help', 'print this help')}`;
+}
+
+/** `--seeds A..B`, or `--seeds N` for 1..N. */
+function seedRange(value: string): readonly [number, number] {
+  const range = /^(\d+)\.\.(\d+)$/.exec(value);
+  if (range !== null) {
+    const first = Number(range[1]);
+    const last = Number(range[2]);
+    if (first <= last && last <= MAX_SEED) return [first, last];
+  } else if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_SEED) {
+    return [1, Number(value)];
+  }
+  throw invalid(`--seeds must be A..B with 0 <= A <= B < 2^32, or a count N >= 1 for 1..N, got ${quote(value)}`);
+}
+
+function seedNumber(flag: string, value: string): number {
+  if (/^\d+$/.test(value) && Number(value) <= MAX_SEED) return Number(value);
+  throw invalid(`${flag} must be an integer in [0, 2^32), got ${quote(value)}`);
+}
+
+function jobCount(value: string): number {
+  if (/^\d{1,4}$/.test(value) && Number(value) >= 1 && Number(value) <= 1024) return Number(value);
+  throw invalid(`--jobs must be an integer in [1, 1024], got ${quote(value)}`);
+}
+
+/** `--shard i/n`, 1 <= i <= n. */
+function shard(value: string): { readonly index: number; readonly count: number } {
+  const match = /^(\d{1,6})\/(\d{1,6})$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match !== null && index >= 1 && index <= count) return { index, count };
+  throw invalid(`--shard must be I/N with 1 <= I <= N (I counts from 1), got ${quote(value)}`);
+}
+
+/** A plan is JSON text, passed on as typed. */
+function plan(value: string): string {
+  try {
+    JSON.parse(value);
+    return value;
+  } catch {
+    throw invalid(`--plan must be the JSON a shrink printed, got ${quote(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`);
+  }
+}
+
+function path(flag: string, value: string): string {
+  if (value.length === 0) throw invalid(`${flag} must not be empty`);
+  return value;
+}
+
 /** The usage of `hio` as a whole (`hio --help`). */
 export function mainUsage(): string {
   return `usage: hio [command] [options]
@@ -190,8 +435,9 @@ Commands:
   conformance   ${SERVE_COMMANDS.conformance.summary}
   bench         ${SERVE_COMMANDS.bench.summary}
   demo          ${DEMO_SUMMARY}
+  sim FILE      ${SIM_SUMMARY} (see 'hio sim --help')
 
-Server options (every command but demo):
+Server options (every command but demo and sim):
 ${serverOptions(SERVE_COMMANDS.echo.keepAliveTymeout)}
 ${SHUTDOWN}
 Run 'hio <command> --help' for the usage of one command.
@@ -200,6 +446,7 @@ Run 'hio <command> --help' for the usage of one command.
 
 /** The usage of one command (`hio <command> --help`). */
 export function commandUsage(command: Command): string {
+  if (command === 'sim') return simUsage();
   if (command === 'demo') {
     return `usage: hio demo\n\n${sentence(DEMO_SUMMARY)}, first in virtual tyme\n(instantly), then for one second of real tyme.\n\nOptions:\n${optionRow('-h, --help', 'print this help')}`;
   }
@@ -276,7 +523,7 @@ function sentence(text: string): string {
 }
 
 function isCommand(name: string): name is Command {
-  return name === 'demo' || Object.hasOwn(SERVE_COMMANDS, name);
+  return name === 'demo' || name === 'sim' || Object.hasOwn(SERVE_COMMANDS, name);
 }
 
 /**
@@ -284,7 +531,7 @@ function isCommand(name: string): name is Command {
  * like a negative number is joined to its flag (`--port=-1`) so the error
  * names the value instead. Nothing after `--` is touched.
  */
-function joinDashValues(args: readonly string[]): string[] {
+function joinDashValues(args: readonly string[], options: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>): string[] {
   const joined: string[] = [];
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
@@ -294,7 +541,7 @@ function joinDashValues(args: readonly string[]): string[] {
     }
     const next = args[index + 1];
     const name = arg.startsWith('--') ? arg.slice(2) : '';
-    if (next !== undefined && /^-[\d.]/.test(next) && Object.hasOwn(OPTIONS, name) && OPTIONS[name as keyof typeof OPTIONS].type === 'string') {
+    if (next !== undefined && /^-[\d.]/.test(next) && options[name]?.type === 'string') {
       joined.push(`${arg}=${next}`);
       index += 1;
     } else {

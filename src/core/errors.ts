@@ -19,6 +19,7 @@ export const errorCodes = {
   HIO_ERR_NET_ADDRESS: 'an address is malformed or cannot be used',
   HIO_ERR_BYTE_RANGE: 'a byte queue was asked for more bytes than it holds',
   HIO_ERR_SIM: 'the simulated network was asked to do something impossible',
+  HIO_ERR_SIM_AMBIENT: 'code inside a simulation read the real clock or real randomness, set a real timer or opened a real connection',
   HIO_ERR_BAD_REQUEST: 'the request is not valid HTTP/1.1',
   HIO_ERR_BAD_RESPONSE: 'the response is not valid HTTP/1.1',
   HIO_ERR_REDIRECT_LOCATION: 'a redirect Location is not a valid URL, or not an http or https one',

@@ -36,6 +36,9 @@ import { Tymist } from '../core/tymist.js';
 import type { Doable } from './doable.js';
 import { Deeds } from './deeds.js';
 
+/** Node's setImmediate as loaded: the scheduler's own turns never trip a simulation's tripwire. */
+const setImmediate = globalThis.setImmediate;
+
 /** Options of a {@link Doist}. */
 export interface DoistOptions {
   /** Starting tyme in seconds (default 0). */

@@ -46,6 +46,9 @@ import { abortReason, headOf, readFetchCall, responseOf, type PatronFetchInit } 
 import { decideRedirect, isRedirectStatus, newRedirectState, type RedirectHop } from './redirects.js';
 import type { ResponseLenience } from './respondent.js';
 
+/** Node's setImmediate as loaded: deciding whether to drive itself never trips a simulation's tripwire. */
+const setImmediate = globalThis.setImmediate;
+
 /** A fetch body as the redirect layer carries it. */
 interface HopBody {
   readonly replayable: boolean;

@@ -34,11 +34,12 @@ import type { FetchHandler } from '../app/fetch-responder.js';
 import { calm, checkFault, describeProfile, drawProfile, planFaults, PRESETS, type FaultProfile, type FaultSpec, type NetProfile } from './fault-plan.js';
 import { HttpAudit, REQUEST_ID_HEADER, type HostTymeouts } from './http-audit.js';
 import { RandomStreams, exponential } from './random-streams.js';
+import { RawClient } from './raw-client.js';
+import { createTripStore, tripwire, type TripMode } from './tripwire.js';
 import { AssertionLog, withSimContext } from './sim-context.js';
 import type { SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
-import { timelineHtml } from './timeline.js';
+import { writeTimeline } from './timeline.js';
 import type { ClosedLoopOptions, EventListenerOptions, OpenLoopOptions, RequestGenerator, RequestSpec, SlowlorisOptions, Workload } from './workloads.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** A host running a fetch application (an AppServer): `{ fetch: app.fetch }` runs a Hono app. */
@@ -120,6 +121,10 @@ export interface SimulateOptions {
   readonly plan?: SimPlan;
   /** Seconds per recur when something is due at once (default 0.001). */
   readonly tock?: number;
+  /** Ambient time, randomness, timers and sockets called inside: each call a `tripwire` violation and the call throws (default), recorded only ('warn'), or allowed ('off'). */
+  readonly tripwire?: TripMode;
+  /** Epoch milliseconds at tyme 0 for simNow() and simDate() (default 0: 1970-01-01). */
+  readonly epochMs?: number;
 }
 
 /** What invariants and hosts can look at. */
@@ -181,6 +186,8 @@ const KNOWN = new Set([
   'replay',
   'plan',
   'tock',
+  'tripwire',
+  'epochMs',
 ]);
 
 /** Runs a simulation; see the module's description. */
@@ -209,9 +216,9 @@ export async function simulate(options: SimulateOptions): Promise<SimResult> {
             ];
       result = { ...traced, violations: [...traced.violations, ...diverged], ok: traced.ok && result.ok && diverged.length === 0 };
     }
-    timeline = join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`);
-    mkdirSync(join(timeline, '..'), { recursive: true });
-    writeFileSync(timeline, timelineHtml(result));
+    timeline = writeTimeline(result, join(resolve(options.out ?? '.hio-sim'), `${slug(options.name ?? 'simulation')}-seed-${seed}.html`), {
+      title: `${options.name ?? 'simulation'} seed ${seed}`,
+    });
   }
   if (!result.ok && options.throws !== false) throw new SimulationError(result, options.replay ?? `simulate({ …, seed: ${seed} })`, timeline);
   return result;
@@ -272,7 +279,7 @@ export function workloadNames(clients: readonly Workload[]): string[] {
 
 /** Requests per client of a workload. */
 export function requestsOf(workload: Workload): number {
-  if (workload.kind === 'closed' || workload.kind === 'open') return workload.options.requests ?? 10;
+  if (workload.kind === 'closed' || workload.kind === 'open' || workload.kind === 'raw') return workload.options.requests ?? 10;
   if (workload.kind === 'events') return 1;
   return workload.options.connections ?? 1;
 }
@@ -296,7 +303,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   const limit = positive('limit', options.limit, until + healBound + drain + 3600);
   const streams = new RandomStreams(seed);
   const { profile, plan } = resolveFaults(options, streams, until);
-  const doist = new Doist({ tock: positive('tock', options.tock, 0.001) });
+  const doist = new Doist({ tock: positive('tock', options.tock, 0.001), skip: true });
   const net = new SimNet({
     tymth: doist.tymen(),
     seed: streams.get('net').int(4294967296),
@@ -307,9 +314,8 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   });
   const violations: SimViolation[] = [];
   const seen = new Set<string>();
-  const report = (violation: SimViolation): void => {
-    // One report per invariant and connection: a broken server breaks the same rule on every request.
-    const key = `${violation.invariant}:${violation.conn ?? violation.message}`;
+  const report = (violation: SimViolation, key = `${violation.invariant}:${violation.conn ?? ''}`): void => {
+    // One report per invariant and connection (or request): a broken server breaks the same rule on every request.
     if (seen.has(key)) return;
     seen.add(key);
     violations.push(violation);
@@ -335,7 +341,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     contained += 1;
     if (options.containedFaults !== 'count') {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      report({ invariant: 'contained-fault', tyme: doist.tyme, message: `${host}: ${message}` });
+      report({ invariant: 'contained-fault', tyme: doist.tyme, message: `${host}: ${message}` }, `contained-fault:${message}`);
     }
   };
   const hostNames = Object.keys(options.hosts);
@@ -377,7 +383,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   // ------------------------------------------------------------- clients
   const names = workloadNames(options.clients);
   const clientRuns: ClientRun[] = [];
-  /** Slowloris clients still at work. */
+  /** Raw and slowloris clients still at work (the promise-driven ones count in `finished`). */
   const slowRunning = new Set<string>();
   const runners: Array<() => Promise<void>> = [];
   const nextId = (): number => requests.length;
@@ -392,7 +398,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       const host = `${name}-${k}`;
       const random = streams.get(`client:${host}`);
       const patron =
-        workload.kind === 'slowloris'
+        workload.kind === 'slowloris' || workload.kind === 'raw'
           ? null
           : new Patron({
               responseTymeout: 30,
@@ -436,6 +442,27 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
         case 'events':
           runners.push(() => eventsRun(patron!, workload.options, start, target, record, tyme));
           break;
+        case 'raw': {
+          const { method = 'GET', path = '/', body } = workload.options.request ?? {};
+          slowRunning.add(host);
+          const raw = new RawClient({
+            net,
+            host,
+            targetHost: target.host,
+            targetPort: target.port,
+            method,
+            path,
+            ...(body !== undefined && { body }),
+            requests: perClient,
+            depth: workload.options.depth ?? 1,
+            think: workload.options.think ?? 0,
+            start,
+            record,
+            done: () => slowRunning.delete(host),
+          });
+          doers.push(new ServiceDoer(raw));
+          break;
+        }
         case 'slowloris':
           slowRunning.add(host);
           doers.push(slowlorisDoer(net, host, workload.options, perClient, start, target, record, tyme, () => slowRunning.delete(host)));
@@ -621,11 +648,14 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     if (doist.tyme < healedAt + healBound) return;
     for (const request of pendingAtHeal) {
       if (request.end === null) {
-        report({
-          invariant: 'liveness',
-          tyme: doist.tyme,
-          message: `request ${request.id} (${request.client} ${request.method} ${request.url}) pending at the heal (${healedAt.toFixed(3)} s) was still pending ${healBound} s later`,
-        });
+        report(
+          {
+            invariant: 'liveness',
+            tyme: doist.tyme,
+            message: `request ${request.id} (${request.client} ${request.method} ${request.url}) pending at the heal (${healedAt.toFixed(3)} s) was still pending ${healBound} s later`,
+          },
+          `liveness:${request.id}`,
+        );
       }
     }
     pendingAtHeal = [];
@@ -666,25 +696,36 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
   });
   doers.push(director);
 
+  const trips = createTripStore({
+    tymth: doist.tymen(),
+    seed: streams.get('application').int(4294967296),
+    mode: options.tripwire ?? 'throw',
+    ...(options.epochMs !== undefined && { epochMs: options.epochMs }),
+  });
   try {
-    await withSimContext(
-      {
-        tyme,
-        random: (() => {
-          const random = streams.get('application');
-          return () => random.next();
-        })(),
-        assert: (kind, name, holds, details) => {
-          const message = log.take(kind, name, holds, details, doist.tyme);
-          if (message !== null) report({ invariant: `always:${name}`, tyme: doist.tyme, message });
+    await tripwire.run(trips, () =>
+      withSimContext(
+        {
+          tyme,
+          random: (() => {
+            const random = streams.get('application');
+            return () => random.next();
+          })(),
+          assert: (kind, name, holds, details) => {
+            const message = log.take(kind, name, holds, details, doist.tyme);
+            if (message !== null) report({ invariant: `always:${name}`, tyme: doist.tyme, message });
+          },
         },
-      },
-      () => doist.run(doers, { limit, signal: abort.signal }),
+        () => doist.run(doers, { limit, signal: abort.signal }),
+      ),
     );
   } catch (error) {
     escaped ??= error;
   }
   const end = doist.tyme;
+  for (const trip of trips.records) {
+    report({ invariant: 'tripwire', tyme: end, message: `${trip.call} called inside the simulation at ${trip.site}` }, `tripwire:${trip.call}:${trip.site}`);
+  }
   if (escaped !== null) {
     report({
       invariant: 'no-escape',
@@ -692,11 +733,15 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       message: escaped instanceof Error ? (escaped.stack ?? `${escaped.name}: ${escaped.message}`) : String(escaped),
     });
   }
-  if (!abort.signal.aborted) report({ invariant: 'liveness', tyme: end, message: `the run reached its limit (${limit} s) before every workload was done` });
+  if (!abort.signal.aborted)
+    report({ invariant: 'liveness', tyme: end, message: `the run reached its limit (${limit} s) before every workload was done` }, 'liveness:limit');
   checkUser();
   for (const request of requests) {
     if (request.end === null)
-      report({ invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` });
+      report(
+        { invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` },
+        `liveness:${request.id}`,
+      );
   }
   for (const record of log.records) {
     if (record.kind === 'sometimes' && record.passes === 0) {
@@ -707,11 +752,11 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       });
     }
   }
-  if (faults.length > 0 && !faults.some((fault) => fault.reached)) {
+  if (plan.length > 0 && !faults.some((fault) => fault.reached)) {
     report({
       invariant: 'faults-reached',
       tyme: end,
-      message: `${faults.length} fault${faults.length === 1 ? '' : 's'} fired and none reached a connection: the run tested no fault`,
+      message: `${plan.length} fault${plan.length === 1 ? '' : 's'} planned, ${faults.length} fired before the workload ended, none reached a connection: the run tested no fault`,
     });
   }
   const profileLines = [
@@ -929,6 +974,7 @@ function slowlorisDoer(
       for (let c = 0; c < connections; c++) {
         const entry = record('GET', '/');
         const client = new SimClient({ net, localHost: host, host: target.host, port: target.port });
+        client.reopen();
         const head = Buffer.from(`GET / HTTP/1.1\r\nHost: ${target.host}\r\nX-Slow: `, 'latin1');
         let sent = 0;
         try {

@@ -80,8 +80,21 @@ export interface EventListenerOptions extends Omit<WorkloadOptions, 'request'> {
   readonly events?: number;
 }
 
+/** Options of {@link rawLoop}. */
+export interface RawLoopOptions extends Omit<WorkloadOptions, 'request' | 'patron'> {
+  /** Requests per client (default 10). */
+  readonly requests?: number;
+  /** Requests in flight per connection: more than 1 pipelines (default 1). */
+  readonly depth?: number;
+  /** Seconds between an answer and the next request (default 0). */
+  readonly think?: number;
+  /** The request every time: method (default GET), path (default "/"), body text (default none). */
+  readonly request?: { readonly method?: string; readonly path?: string; readonly body?: string };
+}
+
 /** A workload: its kind and options (see the functions that make them). */
 export type Workload =
+  | { readonly kind: 'raw'; readonly options: RawLoopOptions }
   | { readonly kind: 'closed'; readonly options: ClosedLoopOptions }
   | { readonly kind: 'open'; readonly options: OpenLoopOptions }
   | { readonly kind: 'slowloris'; readonly options: SlowlorisOptions }
@@ -90,6 +103,16 @@ export type Workload =
 /** Clients that each make `requests` requests one after another (`concurrency` at a time), thinking between them. */
 export function closedLoop(options: ClosedLoopOptions = {}): Workload {
   return { kind: 'closed', options };
+}
+
+/**
+ * Load without the fetch layer: keep-alive clients writing ready-made
+ * request bytes on raw simulated connections and reading the answers with
+ * the strict Respondent, `depth` in flight each. For throughput and soak
+ * runs; the harness audits every request all the same.
+ */
+export function rawLoop(options: RawLoopOptions = {}): Workload {
+  return { kind: 'raw', options };
 }
 
 /** Clients that each make `requests` requests at Poisson arrivals of `rate` per second, whatever the answers. */

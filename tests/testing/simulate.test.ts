@@ -2,6 +2,7 @@ import test from 'ava';
 import { at } from '../../src/testing/fault-plan.js';
 import { runScenario, shrinkScenario, type Scenario } from '../../src/testing/scenario.js';
 import { simulate, SimulationError, type SimulateOptions } from '../../src/testing/simulate.js';
+import { simNow } from '../../src/testing/tripwire.js';
 import { closedLoop } from '../../src/testing/workloads.js';
 import { RawServer, type Breakage } from './broken-servers.js';
 
@@ -116,4 +117,34 @@ test('runScenario runs a function of the seed, and --check-determinism agrees wi
   const result = await runScenario(scenario, 2, { checkDeterminism: true });
   t.true(result.ok);
   t.is(result.requests.length, 15);
+});
+
+test('a server that reads Date.now() trips the tripwire, naming the call site; simNow() does not', async (t) => {
+  const clock = (request: Request): Response => new Response(String(new URL(request.url).pathname === '/now' ? Date.now() : simNow()));
+  const options: SimulateOptions = {
+    ...quiet,
+    seed: 12,
+    hosts: { api: { fetch: clock } },
+    clients: [closedLoop({ requests: 3, request: (i) => ({ path: i === 1 ? '/now' : '/' }) })],
+    faults: 'calm',
+  };
+  const result = await simulate(options);
+  const trip = result.violations.find((violation) => violation.invariant === 'tripwire');
+  t.truthy(trip, JSON.stringify(result.violations));
+  t.regex(trip!.message, /Date\.now\(\) called inside the simulation at .*simulate\.test\.ts:\d+:\d+/);
+  // The handler threw: its request got a 500, the others the simulation's clock (tyme 0 is the epoch).
+  t.deepEqual(
+    result.requests.map((request) => request.status),
+    [200, 500, 200],
+  );
+  const warned = await simulate({ ...options, tripwire: 'warn', containedFaults: 'count' });
+  t.deepEqual(
+    warned.requests.map((request) => request.status),
+    [200, 200, 200],
+  );
+  t.is(warned.violations.filter((violation) => violation.invariant === 'tripwire').length, 1);
+  const clean = await simulate({ ...options, clients: [closedLoop({ requests: 3 })] });
+  t.true(clean.ok);
+  // Outside the simulation Date.now is itself again.
+  t.true(Math.abs(Date.now() - new Date().getTime()) < 1000);
 });
