@@ -148,3 +148,45 @@ test('a server that reads Date.now() trips the tripwire, naming the call site; s
   // Outside the simulation Date.now is itself again.
   t.true(Math.abs(Date.now() - new Date().getTime()) < 1000);
 });
+
+for (const [breakage, invariant] of [
+  ['answers-twice-after-reset', 'answered-once'],
+  ['drops-after-reset', 'answered-once'],
+  ['leaks-connections', 'connections-closed'],
+] as const) {
+  test(`a server that ${breakage.replaceAll('-', ' ')} is caught by ${invariant}, replays exactly, and shrinks to a smaller scenario`, async (t) => {
+    const scenario = rawScenario(breakage);
+    const seed = 21;
+    const result = await runScenario(scenario, seed);
+    t.true(
+      result.violations.some((violation) => violation.invariant === invariant),
+      JSON.stringify(result.violations),
+    );
+    const again = await runScenario(scenario, seed);
+    t.is(again.digest, result.digest);
+    t.deepEqual(again.violations, result.violations);
+    const shrunk = (await shrinkScenario(scenario, seed))!;
+    t.true(shrunk.after.faults + shrunk.after.requests < shrunk.before.faults + shrunk.before.requests, JSON.stringify([shrunk.before, shrunk.after]));
+    t.true(shrunk.result.violations.some((violation) => violation.invariant === shrunk.description[0]!.replace(/^still breaks (.*):$/, '$1')));
+    const replayed = await runScenario(scenario, seed, { plan: shrunk.plan });
+    t.is(replayed.digest, shrunk.result.digest);
+  });
+}
+
+test('a server that reads Date.now() is caught by the tripwire, replays exactly, and shrinks to fewer requests', async (t) => {
+  const scenario: Scenario = {
+    hosts: { api: { fetch: (request: Request) => new Response(new URL(request.url).pathname === '/late' ? String(Date.now()) : 'ok') } },
+    clients: [closedLoop({ clients: 2, requests: 12, request: (i) => ({ path: i === 9 ? '/late' : '/' }) })],
+    faults: 'calm',
+    containedFaults: 'count',
+  };
+  const result = await runScenario(scenario, 3);
+  t.deepEqual(
+    result.violations.map((violation) => violation.invariant),
+    ['tripwire'],
+  );
+  const shrunk = (await shrinkScenario(scenario, 3))!;
+  t.is(shrunk.after.requests, 20);
+  t.true(shrunk.after.requests < shrunk.before.requests);
+  t.is((await runScenario(scenario, 3, { plan: shrunk.plan })).violations[0]?.invariant, 'tripwire');
+});
