@@ -37,6 +37,15 @@ interface Deed {
   state: DeedState;
   /** Woken while running: due again on the next pass whatever it yielded. */
   woken: boolean;
+  /** The number of the last pass that went past it (ran it, or found it not due). */
+  seen: number;
+  /**
+   * Woken during a pass that had already gone past it, so due again at that
+   * pass's tyme while its next run comes a pass later: the tock that run
+   * yields counts from the run's tyme. (A deed woken between passes keeps
+   * its phase: its retyme stays where the wake put it.)
+   */
+  rebased: boolean;
 }
 
 /** A queue of deeds with one-pass scheduling, safe extend and remove, and ordered closing. */
@@ -47,6 +56,9 @@ export class Deeds {
   #spare: Deed[] = [];
   #live = new Map<Doable, Deed>();
   #order = 0;
+  /** Passes begun so far; the current one's number while {@link pass} runs. */
+  #passes = 0;
+  #passing = false;
   /**
    * Never later than the earliest retyme among queued deeds (Infinity when
    * none is queued): kept up to date by the pass, by entering and by waking,
@@ -131,15 +143,19 @@ export class Deeds {
   /**
    * One pass at `tyme`: every deed due (retyme ≤ tyme) runs once, in queue
    * order. A deed yielding a falsy tock is due again at `tyme + defaultTock`;
-   * a positive tock adds to its retyme. With `skipMissed` (real time), a deed
-   * that fell more than one tock behind skips the slots it missed instead of
-   * running once per pass until it catches up. An exception from a dog ends
+   * a positive tock adds to its retyme — to the run's tyme instead when a
+   * wake during a pass that had already gone past it made it due again. With
+   * `skipMissed` (real time), a deed that fell more than one tock behind
+   * skips the slots it missed instead of running once per pass until it
+   * catches up. An exception from a dog ends
    * that deed, keeps the rest queued, and propagates.
    */
   pass(tyme: number, defaultTock: number, skipMissed = false): void {
     const current = this.#queue;
     const next = this.#spare;
     this.#queue = next;
+    const pass = ++this.#passes;
+    this.#passing = true;
     // Recomputed over the deeds that go on; those entered or woken during the pass lower it too.
     let due = Infinity;
     this.#due = Infinity;
@@ -148,6 +164,7 @@ export class Deeds {
       for (; index < current.length; index++) {
         const deed = current[index]!;
         if (deed.state !== DeedState.queued) continue;
+        deed.seen = pass;
         if (deed.retyme > tyme) {
           if (deed.retyme < due) due = deed.retyme;
           next.push(deed);
@@ -167,6 +184,11 @@ export class Deeds {
         }
         deed.state = DeedState.queued;
         const tock = result.value;
+        if (deed.rebased) {
+          // A doer that yields "due - tyme" then runs at its due tyme, not a pass early.
+          deed.rebased = false;
+          deed.retyme = tyme;
+        }
         if (tock) {
           deed.retyme += tock;
           if (skipMissed && deed.retyme <= tyme) deed.retyme += Math.ceil((tyme - deed.retyme) / tock) * tock;
@@ -175,7 +197,10 @@ export class Deeds {
         }
         if (deed.woken) {
           deed.woken = false;
-          if (deed.retyme > tyme) deed.retyme = tyme;
+          if (deed.retyme > tyme) {
+            deed.retyme = tyme;
+            deed.rebased = true;
+          }
         }
         if (deed.retyme < due) due = deed.retyme;
         next.push(deed);
@@ -188,6 +213,7 @@ export class Deeds {
       due = -Infinity;
       throw error;
     } finally {
+      this.#passing = false;
       current.length = 0;
       this.#spare = current;
       if (due < this.#due) this.#due = due;
@@ -224,7 +250,7 @@ export class Deeds {
     doer.done = false;
     const tymth = this.#tymth;
     const dog = doer.do(tymth, doer.tock);
-    const deed: Deed = { doer, dog, retyme: tymth(), order: this.#order++, state: DeedState.running, woken: false };
+    const deed: Deed = { doer, dog, retyme: tymth(), order: this.#order++, state: DeedState.running, woken: false, seen: 0, rebased: false };
     // The tock yielded by enter is ignored: every new deed runs in the next pass.
     const result = dog.next();
     if (result.done === true) {
@@ -253,8 +279,13 @@ export class Deeds {
       deed.woken = true;
     } else if (deed.state === DeedState.queued) {
       const tyme = this.#tymth();
-      if (deed.retyme > tyme) deed.retyme = tyme;
-      if (deed.retyme < this.#due) this.#due = deed.retyme;
+      // A deed the pass under way has yet to reach runs in it and is counted then.
+      const passed = !this.#passing || deed.seen === this.#passes;
+      if (deed.retyme > tyme) {
+        deed.retyme = tyme;
+        if (this.#passing && passed) deed.rebased = true;
+      }
+      if (passed && deed.retyme < this.#due) this.#due = deed.retyme;
     }
     this.#wakeOwner();
   }

@@ -102,7 +102,10 @@ export class Doist extends Tymist {
     this.skip = options.skip ?? false;
     this.limit = checkLimit(options.limit ?? Infinity);
     this.clock = options.clock ?? realClock;
-    this.#deeds = new Deeds(this.tymen(), () => this.wake());
+    // A woken deed is due at once, which the next sleep or jump sees: the wake need only end a sleep under way.
+    this.#deeds = new Deeds(this.tymen(), () => {
+      if (this.#wakeSleeper !== null) this.wake();
+    });
     this.#deeds.replace(options.doers ?? []);
   }
 
@@ -145,8 +148,10 @@ export class Doist extends Tymist {
 
   /**
    * Ends the current sleep of a real-mode run at once, or, when called during
-   * a pass, makes the run skip the next sleep. Transports call it when bytes
-   * arrive; a doer's own `wake()` calls it after making its deed due.
+   * a pass (or, in a virtual `run()`, between recurs), makes the run skip its
+   * next sleep or jump. Transports call it when bytes arrive. A doer's own
+   * `wake()` makes its deed due, which the next sleep or jump sees anyway,
+   * and calls this only to end a sleep under way.
    */
   wake(): void {
     if (this.#wakeSleeper === null) {

@@ -145,6 +145,8 @@ export class RawClient implements Serviceable {
         this.#fail(respondent.error?.code ?? 'HIO_ERR_INVALID_RESPONSE', tyme);
         return;
       }
+      // A head with a body to follow: parse on, the body may be here already.
+      if (progress === 'head') continue;
       break;
     }
     if (client.error !== null || client.cutoff || client.rxEnded) {

@@ -196,3 +196,21 @@ test('Doist#run skipping stops on an abort during the turn, without jumping', as
   t.false(await doist.run([hourly], { signal: controller.signal }));
   t.deepEqual(brief(trace), ['h:enter@0', 'h:recur@0', 'h:close@0.25', 'h:exit@0.25']);
 });
+
+test('Doist#do skipping jumps after a pass in which a woken deed already ran: the wake cost no extra recur', (t) => {
+  const trace: Trace = [];
+  const waiter = new Recorder(trace, { name: 'w', tock: Infinity });
+  const waker = new Recorder(trace, {
+    name: 'k',
+    tock: HOUR,
+    onRecur: (run) => {
+      if (run === 2) waiter.wake();
+    },
+  });
+  // Listed after the waker, the waiter is woken before the pass reaches it and runs in that pass.
+  const doist = new CountingDoist({ tock: 0.25, skip: true });
+  doist.do([waker, waiter], { limit: 2 * HOUR + 1 });
+  t.deepEqual(runs(trace, 'w'), [0, HOUR]);
+  t.deepEqual(runs(trace, 'k'), [0, HOUR, 2 * HOUR]);
+  t.is(doist.recurs, 3);
+});

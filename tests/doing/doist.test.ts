@@ -484,3 +484,42 @@ test('Doist#run in real mode sleeps without a timer when every deed waits for a 
 async function nextTurns(count: number): Promise<void> {
   for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** A doer paced like a ServiceDoer: each run yields the seconds left until a fixed due tyme. */
+class Paced extends Doer {
+  readonly runs: number[] = [];
+
+  constructor(readonly due: number) {
+    super();
+  }
+
+  protected override recur(tyme: number): boolean {
+    this.runs.push(tyme);
+    this.tock = this.due <= tyme ? 0 : this.due - tyme;
+    return false;
+  }
+}
+
+test('Doist runs a paced deed woken during the pass that already ran it at its due tyme, not a pass early', (t) => {
+  const paced = new Paced(1);
+  const waker = new Recorder([], {
+    onRecur: (run) => {
+      if (run === 1) paced.wake();
+    },
+  });
+  new Doist({ tock: 0.0625 }).do([paced, waker], { limit: 1.5 });
+  // Woken at 0 after its run there, it runs again on the next pass and counts its tock from that run.
+  t.deepEqual(paced.runs.slice(0, 3), [0, 0.0625, 1]);
+});
+
+test('Doist runs a paced deed woken by a later deed in a pass that found it not due at its due tyme, not a pass early', (t) => {
+  const paced = new Paced(1);
+  const waker = new Recorder([], {
+    onRecur: (run) => {
+      if (run === 2) paced.wake();
+    },
+  });
+  new Doist({ tock: 0.0625 }).do([paced, waker], { limit: 1.5 });
+  // Not due at .0625, it is woken there after the pass went past it: it runs on the next pass and counts its tock from that run.
+  t.deepEqual(paced.runs.slice(0, 3), [0, 0.125, 1]);
+});

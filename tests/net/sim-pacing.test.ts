@@ -1,8 +1,8 @@
 /**
  * Simulated servants and clients sleep like real ones: their next due tyme
  * is the earliest of their own deadlines (idle tymeouts, reconnects) and the
- * network's next event, or now while work waits, and the network wakes them
- * when it schedules an event before it. Paced by it, a ServiceDoer needs no
+ * network's next event that concerns them, or now while work waits, and the
+ * network wakes them when it schedules such an event before it. Paced by it, a ServiceDoer needs no
  * pass while nothing is due and still gets one exactly when something is —
  * so a paced run is the unpaced run, event for event, in far fewer passes.
  *
@@ -115,7 +115,8 @@ test('SimServant#nextDue after a client sends is the delivery tyme, now plus lat
   const send = w.net.trace.events.filter((event) => event.kind === 'send').at(-1)!;
   t.is(send.from, 'client');
   t.is(w.servant.nextDue(), send.tyme + 0.25);
-  t.is(client.nextDue(), send.tyme + 0.25);
+  // The delivery concerns the servant alone: the client sleeps on.
+  t.is(client.nextDue(), Infinity);
   const before = w.servant.passes.length;
   t.true(w.run(1, () => w.echo.echoed === 1));
   // The pass that takes the bytes in comes exactly at their delivery. (The
@@ -124,6 +125,24 @@ test('SimServant#nextDue after a client sends is the delivery tyme, now plus lat
   const passes = w.servant.passes.slice(before);
   t.is(passes.at(-1), send.tyme + 0.25);
   t.true(passes.length < 0.25 * 16, `${passes.length} passes`);
+  w.doist.exit();
+});
+
+test('An exchange on one connection runs only its client and the servant: the other clients sleep through it', (t) => {
+  const w = world({ latency: 0.25, connectTymeout: 1 });
+  const clients = Array.from({ length: 10 }, (_, index) => w.client({ localHost: `client${index}` }));
+  t.true(w.run(2, () => clients.every((client) => client.connected)));
+  // Past the connects' timeouts nothing is left on the network.
+  w.run(1);
+  const [talker, ...idle] = clients as [NotedClient, ...NotedClient[]];
+  const before = idle.map((client) => client.passes.length);
+  talker.tx(Buffer.from('ping'));
+  t.true(w.run(2, () => talker.rxQueue.length === 4));
+  t.deepEqual(
+    idle.map((client) => client.passes.length),
+    before,
+  );
+  t.true(talker.passes.length > 0);
   w.doist.exit();
 });
 
@@ -144,8 +163,9 @@ test('SimServant#nextDue is now while an opening or an accepted connection waits
   t.is(servant.nextDue(), tyme);
   servant.serviceConnects();
   t.is(servant.remoters.size, 1);
-  // Admitted, the connection has nothing to do: what is left is the connect's timeout, moot by now.
-  t.is(servant.nextDue(), 3);
+  // Admitted, the connection has nothing to do. What is left is the connect's timeout, moot by now, which concerns the client alone.
+  t.is(servant.nextDue(), Infinity);
+  t.is(client.nextDue(), 3);
 });
 
 test('SimClient#nextDue is now while a fact waits, its idle deadline when idle, and its reconnect tyme after a failure', (t) => {
@@ -269,7 +289,9 @@ test('SimServant#nextDue is now after a send pass that ended a connection, so it
   t.is(w.servant.nextDue(), w.doist.tyme);
   w.doist.recur();
   t.is(w.servant.remoters.size, 0);
-  t.is(w.servant.nextDue(), fin.tyme + 0.25);
+  // What is left is the FIN's delivery, which concerns the client alone.
+  t.is(w.servant.nextDue(), Infinity);
+  t.is(client.nextDue(), fin.tyme + 0.25);
   w.doist.exit();
 });
 

@@ -31,6 +31,25 @@ test('open-loop clients make their requests at Poisson arrivals whatever the ans
   t.true(starts[starts.length - 1]! > 0.2);
 });
 
+test('raw-loop clients record each answer at the tyme its last bytes arrive, head and body in one delivery', async (t) => {
+  const result = await simulate({
+    ...quiet,
+    seed: 1,
+    keepTrace: true,
+    hosts: { api: { bare: {} } },
+    clients: [rawLoop({ clients: 1, requests: 3, think: 60 })],
+    faults: 'calm',
+    net: { jitter: 0 },
+  });
+  t.true(result.ok, summary(result));
+  // Each answer is one parcel from the server: the request ends when it is delivered, not at some later pass.
+  const answers = result.events.filter((event) => event.kind === 'deliver' && event.from === 'api' && event.bytes > 0).map((event) => event.tyme);
+  t.deepEqual(
+    result.requests.map((request) => request.end),
+    answers,
+  );
+});
+
 test('pipelined clients carry several requests per connection, in order', async (t) => {
   const result = await simulate({ ...quiet, seed: 4, hosts: { api: { bare: {} } }, clients: [pipelined(4, { clients: 2, requests: 40 })], faults: 'calm' });
   t.true(result.ok, summary(result));

@@ -92,6 +92,11 @@ export class SimClient extends SimEndpoint implements Client {
     this.waker?.();
   }
 
+  /** For the network (the {@link SimEnd} contract): this client takes in its own deliveries. */
+  get sleeper(): SimSleeper {
+    return this.#sleeper;
+  }
+
   override wind(tymth: Tymth): void {
     super.wind(tymth);
     this.#reconnector.wind(tymth);
@@ -114,34 +119,51 @@ export class SimClient extends SimEndpoint implements Client {
   }
 
   serviceConnect(): boolean {
+    this.#advance();
+    // Consume the connect's outcome now (the receive pass would too).
+    if (this.connecting || this.failure !== null) this.#takeIn();
+    if (this.#reconnector.check(this.cutoff && !this.closed)) this.reopen();
+    return this.connected;
+  }
+
+  /**
+   * Processes the network's due events, then takes in what was delivered.
+   * An owner that calls only this once connected (a Patron's connection)
+   * still has the network's events for this client processed when it runs
+   * for them: nobody else is due then.
+   */
+  override serviceReceives(): void {
+    this.#advance();
+    this.#takeIn();
+  }
+
+  /** Connect pass, send pass, receive pass: the network advances once, before the sends. */
+  service(): void {
+    this.serviceConnect();
+    this.serviceSends();
+    this.#takeIn();
+  }
+
+  /** Processes the network's due events; what they deliver to this client is taken in by this same pass, so it wakes nobody. */
+  #advance(): void {
     this.#advancing = true;
     try {
       this.net.advance();
     } finally {
       this.#advancing = false;
     }
-    // Consume the connect's outcome now (the receive pass would too).
-    if (this.connecting || this.failure !== null) this.serviceReceives();
-    if (this.#reconnector.check(this.cutoff && !this.closed)) this.reopen();
-    return this.connected;
   }
 
-  override serviceReceives(): void {
+  #takeIn(): void {
     this.#notified = false;
     super.serviceReceives();
-  }
-
-  service(): void {
-    this.serviceConnect();
-    this.serviceSends();
-    this.serviceReceives();
   }
 
   /**
    * Now while facts or bytes wait for a pass (or reading is paused, for a
    * reader elsewhere to consume, or a cut-off connection has yet to start
    * its reconnect timer); otherwise the earliest of the idle
-   * deadline, the next reconnect and the network's next event (Infinity when
+   * deadline, the next reconnect and the network's next event for this client (Infinity when
    * there is none: only an event of its own wakes it). The network is told,
    * so an event it schedules earlier wakes the client. Without a tymth the
    * client is always due.
@@ -152,7 +174,7 @@ export class SimClient extends SimEndpoint implements Client {
     const now = tymth();
     // A connection cut off since the last connect pass: that pass starts the reconnect timer.
     const noticing = this.reconnectable && this.cutoff && !this.closed && this.#reconnector.due === Infinity;
-    const due = this.busy || this.paused || noticing ? now : Math.min(this.idleDeadline, this.#reconnector.due, this.net.nextEventTyme());
+    const due = this.busy || this.paused || noticing ? now : Math.min(this.idleDeadline, this.#reconnector.due, this.net.nextEventTyme(this.#sleeper));
     if (due > now) this.net.sleep(this.#sleeper, due);
     else this.net.forgetSleeper(this.#sleeper);
     return due;

@@ -20,7 +20,7 @@ import { ByteQueue } from '../../core/byte-queue.js';
 import type { Address } from '../address.js';
 import { BaseConnection, type ConnectionOptions } from '../base-connection.js';
 import type { NetError } from '../net-error.js';
-import type { SimEnd, SimFabric, SimWire } from './sim-fabric.js';
+import type { SimEnd, SimFabric, SimSleeper, SimWire } from './sim-fabric.js';
 
 /** Options shared by simulated connections (the idle timer follows the network's tymth by default). */
 export type SimEndpointOptions = ConnectionOptions;
@@ -63,6 +63,9 @@ export abstract class SimEndpoint extends BaseConnection implements SimEnd {
 
   /** Tells the owner that a fact arrived (mark ready, wake the scheduler). */
   abstract override notify(): void;
+
+  /** The sleeper whose passes take in this end's deliveries (the {@link SimEnd} contract). */
+  abstract readonly sleeper: SimSleeper | null;
 
   get txPending(): number {
     return this.#tx.length;

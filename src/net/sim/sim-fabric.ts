@@ -14,10 +14,10 @@
  * {@link SimServant} implements SimListener.
  *
  * The network advances only when its servants and clients are serviced, so
- * they sleep between passes no longer than until its next event
- * ({@link SimFabric.nextEventTyme}); each says how long it sleeps
- * ({@link SimFabric.sleep}) and, as a {@link SimSleeper}, is woken should
- * the network schedule an event before then.
+ * they sleep between passes no longer than until its next event that
+ * concerns them ({@link SimFabric.nextEventTyme}); each says how long it
+ * sleeps ({@link SimFabric.sleep}) and, as a {@link SimSleeper}, is woken
+ * should the network schedule such an event before then.
  *
  * The network's record of each end (connection number, peer, stream, bytes
  * in flight) is the object the end holds as its wire, but the end sees only
@@ -65,13 +65,18 @@ export interface SimFabric {
    * Tyme in seconds of the network's next scheduled event (a parcel
    * arriving, a connect timing out, a scheduled fault), or Infinity when
    * none is. Nothing the network does happens before it unless a servant or
-   * client acts (sends, connects, closes) or a fault is called.
+   * client acts (sends, connects, closes) or a fault is called. Given a
+   * sleeper, the next event that concerns it: a parcel for one of its ends
+   * ({@link SimEnd.sleeper}), its connect's timeout, or an event that
+   * concerns every sleeper (a connect reaching a port, a scheduled fault, a
+   * parcel for an end without a sleeper).
    */
-  nextEventTyme(): number;
+  nextEventTyme(sleeper?: SimSleeper): number;
   /**
    * Records that `sleeper` has its next pass at `tyme` (seconds) unless an
    * event of its own wakes it first. Should the network schedule an event
-   * before `tyme` — whoever causes it, a peer, a fault, the network itself —
+   * that concerns it (see {@link SimFabric.nextEventTyme}) before `tyme` —
+   * whoever causes it, a peer, a fault, the network itself —
    * it calls {@link SimSleeper.wake} once and forgets the sleeper until it
    * sleeps again. Called from a servant's or client's nextDue.
    */
@@ -136,6 +141,12 @@ export interface SimWire {
 export interface SimEnd {
   /** Name of the host the end lives on. */
   readonly host: string;
+  /**
+   * The sleeper whose passes take in what is delivered to this end (a
+   * client itself, an accepted end's servant): the events for this end
+   * concern it alone. Null when there is none: they concern every sleeper.
+   */
+  readonly sleeper: SimSleeper | null;
   /** True while a connect is under way with no answer yet. */
   readonly awaitingConnect: boolean;
   /** Whether bytes arriving now would be read (else the sender is answered with a reset). */

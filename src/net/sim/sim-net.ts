@@ -32,13 +32,18 @@
  * entry point (a fault, a connect, a send) first catches up with the events
  * due before the caller's tyme.
  *
- * So servants and clients need a pass at every event, and no sooner unless
- * something of their own happens: they sleep until {@link SimNet.nextEventTyme}
- * (or an earlier deadline of their own) and tell the network so
- * ({@link SimNet.sleep}). An event scheduled before a sleeper's tyme — a
- * peer's send, a connect, a fault called or scheduled between passes — wakes
- * that sleeper, so each of them has a pass at every event, as if it ran on
- * every pass; what an event delivers wakes its end's owner in any case.
+ * So servants and clients need a pass at every event that concerns them,
+ * and no sooner unless something of their own happens: they sleep until
+ * {@link SimNet.nextEventTyme} for themselves (or an earlier deadline of
+ * their own) and tell the network so ({@link SimNet.sleep}). A parcel for
+ * an end concerns the sleeper that owns it (a client, an accepted end's
+ * servant); a connect, a scheduled fault or a parcel for an end with no
+ * sleeper concerns every sleeper. An event scheduled before a concerned
+ * sleeper's tyme — a peer's send, a connect, a fault called or scheduled
+ * between passes — wakes that sleeper, so each of them has a pass at every
+ * event of its own, as if it ran on every pass; what an event delivers
+ * wakes its end's owner in any case. A day of idle keep-alive connections
+ * thus costs each sleeper its own events only, not everybody's.
  *
  * The network is the {@link SimFabric} of its ends and servants and knows
  * them only through the {@link SimEnd} and {@link SimListener} contracts.
@@ -46,6 +51,7 @@
  * the end sees only as a {@link SimWire}.
  */
 import { HioError } from '../../core/errors.js';
+import { MinHeap } from '../../core/min-heap.js';
 import type { Prng } from '../../core/prng.js';
 import { Tymee } from '../../core/tymee.js';
 import type { Connection } from '../connection.js';
@@ -74,6 +80,8 @@ interface Action {
   at: number;
   seq: number;
   readonly run: () => void;
+  /** The sleeper the action concerns (a connect's timeout: its client); null: every sleeper. */
+  readonly sleeper: SimSleeper | null;
 }
 
 type SimEvent = Parcel | Action;
@@ -113,6 +121,10 @@ export class SimNet extends Tymee implements SimFabric {
   #sleepers = new Map<SimSleeper, number>();
   /** No sleeper sleeps past this tyme: an event scheduled at or after it wakes nobody. */
   #horizon = -Infinity;
+  /** Tymes of the queued events that concern one sleeper, by sleeper (no entry: none queued). */
+  #concerning = new Map<SimSleeper, MinHeap<null>>();
+  /** Tymes of the queued events that concern every sleeper. */
+  #concerningAll = new MinHeap<null>();
 
   constructor(options: SimNetOptions = {}) {
     const settings = simNetSettings(options);
@@ -153,6 +165,7 @@ export class SimNet extends Tymee implements SimFabric {
       while (events.peekKey() <= tyme) {
         const event = events.pop()!;
         this.#eventTyme = event.at;
+        this.#unconcern(event);
         if ('run' in event) event.run();
         else this.#arrive(event);
       }
@@ -168,11 +181,14 @@ export class SimNet extends Tymee implements SimFabric {
 
   /**
    * For servants and clients (the {@link SimFabric} contract): tyme of the
-   * next scheduled event, or Infinity. It may lie in the past: an event
+   * next scheduled event, or Infinity; given a sleeper, of the next one that
+   * concerns it (see the module note). It may lie in the past: an event
    * scheduled for now during a pass is processed by the next.
    */
-  nextEventTyme(): number {
-    return this.#events.peekKey();
+  nextEventTyme(sleeper?: SimSleeper): number {
+    if (sleeper === undefined) return this.#events.peekKey();
+    const own = this.#concerning.get(sleeper)?.peekKey() ?? Infinity;
+    return Math.min(own, this.#concerningAll.peekKey());
   }
 
   /** For servants and clients (the {@link SimFabric} contract): `sleeper` has its next pass at `tyme`; an earlier event wakes it. */
@@ -195,7 +211,7 @@ export class SimNet extends Tymee implements SimFabric {
     if (Number.isNaN(tyme)) throw new HioError('HIO_ERR_INVALID_OPTION', 'SimNet#at: tyme must be a number');
     // Never before the present: events, and so the trace, only go forward in tyme.
     const now = this.#advancing ? this.#eventTyme : this.tyme;
-    this.#schedule(Math.max(tyme, now), { at: 0, seq: 0, run: action });
+    this.#schedule(Math.max(tyme, now), { at: 0, seq: 0, run: action, sleeper: null });
   }
 
   // ------------------------------------------------------------------ faults
@@ -437,12 +453,14 @@ export class SimNet extends Tymee implements SimFabric {
     }
     host.endpoints.add(client);
     this.#send(parcel(ParcelKind.syn, this.#link(host, target), conn, client, null, null, targetPort, null), tyme);
-    this.at(tyme + this.connectTymeout, () => {
+    const timeout = (): void => {
       if (client.conn === conn && client.end.awaitingConnect) {
         this.trace.record(this.#now(), 'timeout', conn, host, target, 0, 'connect');
         client.end.deliverFailure(netError('ETIMEDOUT', 'connect', `${targetHost}:${targetPort}`));
       }
-    });
+    };
+    // The timeout concerns the connecting client only.
+    this.#schedule(tyme + this.connectTymeout, { at: 0, seq: 0, run: timeout, sleeper: client.end.sleeper });
   }
 
   // ----------------------------------------------------------------- inside
@@ -482,10 +500,38 @@ export class SimNet extends Tymee implements SimFabric {
     this.#schedule(arrival, parcel);
   }
 
-  /** Queues an event at `tyme`, waking the sleepers whose next pass would come after it. */
+  /** Queues an event at `tyme`, waking the sleepers it concerns whose next pass would come after it. */
   #schedule(tyme: number, event: SimEvent): void {
     this.#events.push(tyme, event);
-    if (tyme < this.#horizon) this.#wakeSleepers(tyme);
+    const sleeper = concernOf(event);
+    if (sleeper === null) {
+      this.#concerningAll.push(tyme, null);
+      if (tyme < this.#horizon) this.#wakeSleepers(tyme);
+      return;
+    }
+    let tymes = this.#concerning.get(sleeper);
+    if (tymes === undefined) {
+      tymes = new MinHeap<null>();
+      this.#concerning.set(sleeper, tymes);
+    }
+    tymes.push(tyme, null);
+    const until = this.#sleepers.get(sleeper);
+    if (until !== undefined && until > tyme) {
+      this.#sleepers.delete(sleeper);
+      sleeper.wake();
+    }
+  }
+
+  /** Forgets the tyme of an event taken off the queue: events are taken in tyme order, so it is the earliest of those concerning the same sleepers. */
+  #unconcern(event: SimEvent): void {
+    const sleeper = concernOf(event);
+    if (sleeper === null) {
+      this.#concerningAll.pop();
+      return;
+    }
+    const tymes = this.#concerning.get(sleeper);
+    tymes?.pop();
+    if (tymes?.size === 0) this.#concerning.delete(sleeper);
   }
 
   /**
@@ -693,4 +739,10 @@ export class SimNet extends Tymee implements SimFabric {
     }
     return link;
   }
+}
+
+/** The sleeper an event concerns: the owner of the end a parcel goes to, or an action's; null for every sleeper. */
+function concernOf(event: SimEvent): SimSleeper | null {
+  if ('run' in event) return event.sleeper;
+  return event.to?.end.sleeper ?? null;
 }

@@ -7,11 +7,13 @@
 import { formatAddress } from '../address.js';
 import type { Remoter } from '../connection.js';
 import { SimEndpoint, type SimEndpointOptions } from './sim-endpoint.js';
-import type { SimFabric } from './sim-fabric.js';
+import type { SimFabric, SimSleeper } from './sim-fabric.js';
 
 /** An accepted simulated connection. */
 export class SimRemoter extends SimEndpoint implements Remoter {
   readonly remoteKey: string;
+  /** For the network (the {@link SimEnd} contract): the servant's sleeper, whose passes take in this end's deliveries. */
+  readonly sleeper: SimSleeper | null;
   readonly #notify: (remoter: SimRemoter) => void;
 
   /** Made by its servant when the network hands it a connect ({@link SimListener.acceptFrom}). */
@@ -21,10 +23,12 @@ export class SimRemoter extends SimEndpoint implements Remoter {
     localPort: number,
     remote: { readonly host: string; readonly port: number },
     notify: (remoter: SimRemoter) => void,
+    sleeper: SimSleeper | null,
     options: SimEndpointOptions,
   ) {
     super(net, host, options);
     this.#notify = notify;
+    this.sleeper = sleeper;
     this.establish({ host, port: localPort }, remote);
     this.remoteKey = formatAddress(remote);
   }

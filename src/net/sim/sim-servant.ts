@@ -141,13 +141,13 @@ export class SimServant extends BaseServant<SimRemoter> implements SimListener {
   /**
    * Now while an opening or accepted connections wait for serviceConnects or
    * a remoter has work pending (busy, or paused for its reader); otherwise
-   * the earliest idle deadline or network event (Infinity when there is
+   * the earliest idle deadline or network event for this servant (Infinity when there is
    * neither: only an event of its own wakes it). The network is told, so an
    * event it schedules earlier wakes the servant.
    */
   override nextDue(): number {
     const now = this.tymth?.() ?? 0;
-    const due = this.#opening !== null || this.#admitting ? now : Math.min(super.nextDue(), this.net.nextEventTyme());
+    const due = this.#opening !== null || this.#admitting ? now : Math.min(super.nextDue(), this.net.nextEventTyme(this.#sleeper));
     if (due > now) this.net.sleep(this.#sleeper, due);
     else this.net.forgetSleeper(this.#sleeper);
     return due;
@@ -156,7 +156,7 @@ export class SimServant extends BaseServant<SimRemoter> implements SimListener {
   /** For the network (the {@link SimListener} contract): it hands over a connect from `remote` that reached this servant's `port`. */
   acceptFrom(remote: Address, port: number): SimRemoter {
     const options = { ...(this.#highWater !== undefined && { highWater: this.#highWater }), ...(this.tymth !== null && { tymth: this.tymth }) };
-    const remoter = new SimRemoter(this.net, this.#address.host, port, remote, this.#notify, options);
+    const remoter = new SimRemoter(this.net, this.#address.host, port, remote, this.#notify, this.#sleeper, options);
     this.#admitting = true;
     this.net.forgetSleeper(this.#sleeper);
     this.enqueue(remoter);
