@@ -107,6 +107,8 @@ export interface SimulateOptions {
   readonly answerWithin?: number;
   /** Most bytes one server connection may hold queued, received plus unsent (default the server's maxBufferedBytes plus its highWater plus 1 MiB). */
   readonly maxQueuedBytes?: number;
+  /** Planned faults of which none reached a connection (the run tested no fault): fail the run (default) or only say so in the profile. */
+  readonly unreachedFaults?: 'fail' | 'count';
   /** Contained faults (application errors a server caught and answered with 500): fail the run (default) or only count them. */
   readonly containedFaults?: 'fail' | 'count';
   /** Keep every trace event (default false: the digest only; a failing run is replayed with the trace for its timeline). */
@@ -183,6 +185,7 @@ const KNOWN = new Set([
   'answerWithin',
   'maxQueuedBytes',
   'containedFaults',
+  'unreachedFaults',
   'keepTrace',
   'throws',
   'timeline',
@@ -784,7 +787,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       });
     }
   }
-  if (plan.length > 0 && !faults.some((fault) => fault.reached)) {
+  if (plan.length > 0 && !faults.some((fault) => fault.reached) && options.unreachedFaults !== 'count') {
     report({
       invariant: 'faults-reached',
       tyme: end,
