@@ -70,3 +70,81 @@ export class SimEvents<E extends Timed> {
     return first;
   }
 }
+
+/**
+ * The tymes of the events that concern one sleeper (or every sleeper), to
+ * answer "when is its next event" at once: taken out earliest first, as the
+ * network processes the events. Like {@link SimEvents}, an in-order run goes
+ * to a FIFO and only out-of-order tymes to a heap; plain numbers, nothing
+ * allocated per tyme.
+ */
+export class TymeQueue {
+  /** In-order tymes: slots [#head, #fifo.length). */
+  #fifo: number[] = [];
+  #head = 0;
+  #last = -Infinity;
+  /** Out-of-order tymes, a binary min-heap. */
+  #heap: number[] = [];
+
+  /** Number of tymes queued. */
+  get size(): number {
+    return this.#fifo.length - this.#head + this.#heap.length;
+  }
+
+  /** The earliest tyme queued, or Infinity. */
+  peek(): number {
+    const first = this.#head < this.#fifo.length ? this.#fifo[this.#head]! : Infinity;
+    const top = this.#heap.length > 0 ? this.#heap[0]! : Infinity;
+    return first < top ? first : top;
+  }
+
+  push(tyme: number): void {
+    if (tyme >= this.#last) {
+      this.#fifo.push(tyme);
+      this.#last = tyme;
+      return;
+    }
+    const heap = this.#heap;
+    let index = heap.length;
+    heap.push(tyme);
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const above = heap[parent]!;
+      if (above <= tyme) break;
+      heap[index] = above;
+      index = parent;
+    }
+    heap[index] = tyme;
+  }
+
+  /** Takes out the earliest tyme. */
+  pop(): void {
+    const fifo = this.#fifo;
+    const heap = this.#heap;
+    if (this.#head < fifo.length && (heap.length === 0 || fifo[this.#head]! <= heap[0]!)) {
+      this.#head += 1;
+      if (this.#head === fifo.length) {
+        fifo.length = 0;
+        this.#head = 0;
+        this.#last = -Infinity;
+      } else if (this.#head >= 1024 && this.#head * 2 >= fifo.length) {
+        fifo.splice(0, this.#head);
+        this.#head = 0;
+      }
+      return;
+    }
+    const last = heap.pop();
+    if (last === undefined || heap.length === 0) return;
+    const size = heap.length;
+    let index = 0;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= size) break;
+      if (child + 1 < size && heap[child + 1]! < heap[child]!) child += 1;
+      if (heap[child]! >= last) break;
+      heap[index] = heap[child]!;
+      index = child;
+    }
+    heap[index] = last;
+  }
+}

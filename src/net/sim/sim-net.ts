@@ -51,12 +51,11 @@
  * the end sees only as a {@link SimWire}.
  */
 import { HioError } from '../../core/errors.js';
-import { MinHeap } from '../../core/min-heap.js';
 import type { Prng } from '../../core/prng.js';
 import { Tymee } from '../../core/tymee.js';
 import type { Connection } from '../connection.js';
 import { netError, type NetError } from '../net-error.js';
-import { SimEvents } from './sim-events.js';
+import { SimEvents, TymeQueue } from './sim-events.js';
 import type { SimEnd, SimFabric, SimListener, SimSleeper, SimWire } from './sim-fabric.js';
 import { simNetSettings, type DirectionOptions, type SimNetOptions } from './sim-net-options.js';
 import { makeHost, makeLink, parcel, ParcelKind, type Attachment, type Host, type Link, type Parcel, type Stream } from './sim-parcel.js';
@@ -121,10 +120,10 @@ export class SimNet extends Tymee implements SimFabric {
   #sleepers = new Map<SimSleeper, number>();
   /** No sleeper sleeps past this tyme: an event scheduled at or after it wakes nobody. */
   #horizon = -Infinity;
-  /** Tymes of the queued events that concern one sleeper, by sleeper (no entry: none queued). */
-  #concerning = new Map<SimSleeper, MinHeap<null>>();
+  /** Tymes of the queued events that concern one sleeper, by sleeper (kept while the sleeper lives: a client has an event or two at a time, again and again). */
+  #concerning = new WeakMap<SimSleeper, TymeQueue>();
   /** Tymes of the queued events that concern every sleeper. */
-  #concerningAll = new MinHeap<null>();
+  #concerningAll = new TymeQueue();
 
   constructor(options: SimNetOptions = {}) {
     const settings = simNetSettings(options);
@@ -157,7 +156,7 @@ export class SimNet extends Tymee implements SimFabric {
    * passes: the trace records it then, and what it sends leaves then.
    */
   advance(): void {
-    if (this.#advancing) return;
+    if (this.#advancing || this.#events.peekKey() > this.tyme) return;
     this.#advancing = true;
     try {
       const tyme = this.tyme;
@@ -187,8 +186,8 @@ export class SimNet extends Tymee implements SimFabric {
    */
   nextEventTyme(sleeper?: SimSleeper): number {
     if (sleeper === undefined) return this.#events.peekKey();
-    const own = this.#concerning.get(sleeper)?.peekKey() ?? Infinity;
-    return Math.min(own, this.#concerningAll.peekKey());
+    const own = this.#concerning.get(sleeper)?.peek() ?? Infinity;
+    return Math.min(own, this.#concerningAll.peek());
   }
 
   /** For servants and clients (the {@link SimFabric} contract): `sleeper` has its next pass at `tyme`; an earlier event wakes it. */
@@ -505,16 +504,16 @@ export class SimNet extends Tymee implements SimFabric {
     this.#events.push(tyme, event);
     const sleeper = concernOf(event);
     if (sleeper === null) {
-      this.#concerningAll.push(tyme, null);
+      this.#concerningAll.push(tyme);
       if (tyme < this.#horizon) this.#wakeSleepers(tyme);
       return;
     }
     let tymes = this.#concerning.get(sleeper);
     if (tymes === undefined) {
-      tymes = new MinHeap<null>();
+      tymes = new TymeQueue();
       this.#concerning.set(sleeper, tymes);
     }
-    tymes.push(tyme, null);
+    tymes.push(tyme);
     const until = this.#sleepers.get(sleeper);
     if (until !== undefined && until > tyme) {
       this.#sleepers.delete(sleeper);
@@ -529,9 +528,7 @@ export class SimNet extends Tymee implements SimFabric {
       this.#concerningAll.pop();
       return;
     }
-    const tymes = this.#concerning.get(sleeper);
-    tymes?.pop();
-    if (tymes?.size === 0) this.#concerning.delete(sleeper);
+    this.#concerning.get(sleeper)?.pop();
   }
 
   /**
