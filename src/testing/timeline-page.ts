@@ -374,6 +374,8 @@ new ResizeObserver(() => {
   requestAnimationFrame(() => { resizeQueued = false; if (scroller.clientWidth !== W || scroller.clientHeight !== H) resize(); });
 }).observe(scroller);
 resize();
+// Draw once now as well: a page printed or captured before its first animation frame (headless screenshots) is not blank.
+draw();
 `;
 
 /** The page's script (see the module note): one strict function over the parts above and the two fragments. */
