@@ -214,9 +214,20 @@ test('faults that reach nothing are flagged: the false green', async (t) => {
     ['faults-reached'],
   );
   t.is(result.faults.length, 0);
-  const counted = await simulate({ ...quiet, seed: 10, hosts: { api: { fetch: hello } }, clients: [closedLoop({ requests: 2 })], faults: [at(20, 'reset')], until: 30, unreachedFaults: 'count' });
+  const counted = await simulate({
+    ...quiet,
+    seed: 10,
+    hosts: { api: { fetch: hello } },
+    clients: [closedLoop({ requests: 2 })],
+    faults: [at(20, 'reset')],
+    until: 30,
+    unreachedFaults: 'count',
+  });
   t.true(counted.ok);
-  t.true(counted.profile.some((line) => /planned 1 fault before 30 s; 0 fired, 0 reached/.test(line)), counted.profile.join('\n'));
+  t.true(
+    counted.profile.some((line) => /planned 1 fault before 30 s; 0 fired, 0 reached/.test(line)),
+    counted.profile.join('\n'),
+  );
   const late = await simulate({
     ...quiet,
     seed: 10,
