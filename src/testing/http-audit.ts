@@ -82,7 +82,11 @@ export class ConnectionAudit {
   #broken = false;
   #counted = false;
 
-  constructor(conn: number, server: string, client: string, tyme: number) {
+  readonly #onRequest: ((id: string, conn: number) => void) | null;
+
+  /** `onRequest` hears the id (x-sim-request) of each request the server takes on this connection. */
+  constructor(conn: number, server: string, client: string, tyme: number, onRequest: ((id: string, conn: number) => void) | null = null) {
+    this.#onRequest = onRequest;
     this.conn = conn;
     this.server = server;
     this.client = client;
@@ -183,7 +187,9 @@ export class ConnectionAudit {
 
   #took(request: Request): void {
     this.requests += 1;
-    this.#unanswered.push({ id: request.headers.get(REQUEST_ID_HEADER) ?? null, done: Infinity });
+    const id = request.headers.get(REQUEST_ID_HEADER) ?? null;
+    this.#unanswered.push({ id, done: Infinity });
+    if (id !== null) this.#onRequest?.(id, this.conn);
     if (!request.persisted && this.requests < this.closeAfter) this.closeAfter = this.requests;
     this.#respondent.expect(request.method, request.expectContinue);
   }
@@ -269,6 +275,8 @@ export interface HttpAuditOptions {
   readonly answerWithin: number;
   /** Reports a broken invariant. */
   readonly report: (violation: SimViolation) => void;
+  /** Hears the id (x-sim-request) of each request a server takes, with the connection it came on. */
+  readonly onRequest?: (id: string, conn: number) => void;
   /** Sees every traced event first (the harness learns of refused connects and of bytes reaching closed sockets). */
   readonly observe?: (kind: SimTraceKindName, conn: number, from: string, to: string, bytes: number, detail: string) => void;
 }
@@ -357,7 +365,7 @@ export class HttpAudit {
     if (kind === 'accept') {
       if (!this.#options.servers.has(from)) return;
       this.accepted += 1;
-      this.open.set(conn, new ConnectionAudit(conn, from, to, tyme));
+      this.open.set(conn, new ConnectionAudit(conn, from, to, tyme, this.#options.onRequest ?? null));
       return;
     }
     const audit = this.open.get(conn);

@@ -25,7 +25,7 @@ export interface SimRequestRecord {
   error: string | null;
   /** Response body bytes read. */
   bytes: number;
-  /** Number of the simulated connection it went on (trace `conn`), 0 when unknown. */
+  /** Number of the simulated connection it reached the server on (trace `conn`; the last, when it was sent again), 0 when it reached none. */
   conn: number;
 }
 

@@ -383,6 +383,11 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     slack,
     report,
     answerWithin: positive('answerWithin', options.answerWithin, 10),
+    onRequest: (id, conn) => {
+      // The connection the request reached the server on (the last one, when it was sent again).
+      const request = requests[Number(id)];
+      if (request !== undefined) request.conn = conn;
+    },
     observe: (kind, conn, from, to, bytes) => {
       if (kind === 'refuse') {
         const record = refusing.get(from);

@@ -58,6 +58,9 @@ test('pipelined clients carry several requests per connection, in order', async 
     result.profile.some((line) => /connections accepted: 2;/.test(line)),
     result.profile.join('\n'),
   );
+  // Each request knows the connection it reached the server on: one per client here.
+  t.is(new Set(result.requests.map((request) => request.conn)).size, 2);
+  t.false(result.requests.some((request) => request.conn === 0));
 });
 
 test('uploads and slow readers pass; a slow reader takes virtual time, not wall time', async (t) => {
