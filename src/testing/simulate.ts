@@ -773,11 +773,12 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       message: escaped instanceof Error ? (escaped.stack ?? `${escaped.name}: ${escaped.message}`) : String(escaped),
     });
   }
-  if (!abort.signal.aborted)
+  // An exception that ended the run early explains whatever was left undone: no liveness verdicts then.
+  if (!abort.signal.aborted && escaped === null)
     report({ invariant: 'liveness', tyme: end, message: `the run reached its limit (${limit} s) before every workload was done` }, 'liveness:limit');
   checkUser();
   for (const request of requests) {
-    if (request.end === null)
+    if (request.end === null && escaped === null)
       report(
         { invariant: 'liveness', tyme: end, message: `request ${request.id} (${request.client} ${request.method} ${request.url}) never settled` },
         `liveness:${request.id}`,

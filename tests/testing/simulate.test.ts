@@ -188,3 +188,42 @@ test('a server that reads Date.now() is caught by the tripwire, replays exactly,
   t.true(shrunk.after.requests < shrunk.before.requests);
   t.is((await runScenario(scenario, 3, { plan: shrunk.plan })).violations[0]?.invariant, 'tripwire');
 });
+
+test('an exception escaping a server ends the run with one no-escape violation, its stack included', async (t) => {
+  let passes = 0;
+  const result = await simulate({
+    ...quiet,
+    seed: 8,
+    hosts: {
+      api: {
+        serve: (servant) => {
+          const server = new RawServer(servant, 'none');
+          return {
+            get waker() {
+              return server.waker;
+            },
+            set waker(waker) {
+              server.waker = waker;
+            },
+            wind: (tymth) => server.wind(tymth),
+            reopen: () => server.reopen(),
+            close: () => server.close(),
+            nextDue: () => server.nextDue(),
+            service: () => {
+              passes += 1;
+              if (passes === 40) throw new Error('the server broke on its 40th pass');
+              server.service();
+            },
+          };
+        },
+      },
+    },
+    clients: [closedLoop({ clients: 2, requests: 50 })],
+    faults: 'calm',
+  });
+  t.deepEqual(
+    result.violations.map((violation) => violation.invariant),
+    ['no-escape'],
+  );
+  t.regex(result.violations[0]!.message, /the server broke on its 40th pass\n\s+at /);
+});
