@@ -15,7 +15,9 @@
  * seconds (liveness). When every workload is done the clients close and the
  * servers must close every connection within `drain` seconds.
  */
+import { realClock } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Prng } from '../core/prng.js';
 import { Doist } from '../doing/doist.js';
 import type { Doable, Dog } from '../doing/doable.js';
@@ -168,7 +170,7 @@ export class SimulationError extends Error {
   }
 }
 
-const KNOWN = new Set([
+const KNOWN = [
   'seed',
   'name',
   'hosts',
@@ -195,13 +197,11 @@ const KNOWN = new Set([
   'tock',
   'tripwire',
   'epochMs',
-]);
+];
 
 /** Runs a simulation; see the module's description. */
 export async function simulate(options: SimulateOptions): Promise<SimResult> {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: unknown option ${JSON.stringify(key)}`);
-  }
+  checkOptions('simulate', options, KNOWN);
   const seed = options.seed ?? 1;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: seed must be a whole number >= 0, got ${seed}`);
   let result = await runOnce(options, seed, options.keepTrace ?? false);
@@ -301,7 +301,7 @@ interface ClientRun {
 }
 
 async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolean): Promise<SimResult> {
-  const wallStart = performanceNow();
+  const wallStart = realClock.now();
   const until = positive('until', options.until, 30);
   const healBound = positive('heal', options.heal, 60);
   const drain = positive('drain', options.drain, 30);
@@ -509,19 +509,17 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
 
   // -------------------------------------------------------------- faults
   const clientHosts = clientRuns.map((run) => run.host);
-  const active = new Set<string>();
+  /** The lasting faults now on (partitions, holds, crashes, refusals, fragmenting), by what they act on. */
+  const lastingFaults = new Map<string, { readonly record: SimFaultRecord; readonly undo: () => void }>();
   let healedAt: number | null = null;
   /** The requests pending when the network healed: each must settle within `heal` seconds. */
   let pendingAtHeal: SimRequestRecord[] = [];
-  const lasting = (record: SimFaultRecord, key: string, seconds: number, undo: () => void): void => {
-    active.add(key);
-    net.at(doist.tyme + seconds, () => {
-      if (!active.delete(key)) return;
-      undo();
-      record.end = doist.tyme;
-    });
+  const endLasting = (key: string): void => {
+    const entry = lastingFaults.get(key)!;
+    lastingFaults.delete(key);
+    entry.undo();
+    entry.record.end = doist.tyme;
   };
-  const undoers = new Map<string, { record: SimFaultRecord; undo: () => void }>();
   const fire = (spec: FaultSpec): void => {
     if (healedAt !== null) return;
     const pick = spec.pick ?? 0;
@@ -535,66 +533,74 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
       [...audit.open.values()].some((c) => (c.client === a && c.server === b) || (c.client === b && c.server === a));
     const server = hostNames[pick % hostNames.length]!;
     const client = clientHosts.length === 0 ? server : clientHosts[Math.floor(pick / 7) % clientHosts.length]!;
-    const duration = spec.for ?? 1;
+    /** Starts a lasting fault on `key` unless one is on there already: `act` now, `undo` after `spec.for` seconds or at the heal. */
+    const last = (key: string, target: string, reached: boolean, act: () => void, undo: () => void): SimFaultRecord | null => {
+      if (lastingFaults.has(key)) return null;
+      act();
+      const entry = { record: add(target, reached), undo };
+      lastingFaults.set(key, entry);
+      net.at(doist.tyme + (spec.for ?? 1), () => {
+        if (lastingFaults.get(key) === entry) endLasting(key);
+      });
+      return entry.record;
+    };
     switch (spec.kind) {
       case 'partition': {
-        const key = `partition:${client}:${server}`;
-        if (active.has(key)) return;
         const oneWay = spec.oneWay === true;
-        net.partition(client, server, { oneWay });
-        const record = add(`${client} ${oneWay ? '→' : '⇄'} ${server}`, between(client, server));
-        const undo = (): void => net.repair(client, server, { oneWay });
-        undoers.set(key, { record, undo });
-        lasting(record, key, duration, undo);
+        last(
+          `partition:${client}:${server}`,
+          `${client} ${oneWay ? '→' : '⇄'} ${server}`,
+          between(client, server),
+          () => net.partition(client, server, { oneWay }),
+          () => net.repair(client, server, { oneWay }),
+        );
         return;
       }
       case 'hold': {
         const [from, to] = pick % 2 === 0 ? [client, server] : [server, client];
-        const key = `hold:${from}:${to}`;
-        if (active.has(key)) return;
-        net.hold(from, to);
-        const record = add(`${from} → ${to}`, between(client, server));
-        const undo = (): void => net.release(from, to);
-        undoers.set(key, { record, undo });
-        lasting(record, key, duration, undo);
+        last(
+          `hold:${from}:${to}`,
+          `${from} → ${to}`,
+          between(client, server),
+          () => net.hold(from, to),
+          () => net.release(from, to),
+        );
         return;
       }
       case 'crash': {
-        const key = `crash:${server}`;
-        if (active.has(key)) return;
         const reached = [...audit.open.values()].some((c) => c.server === server);
-        net.crash(server);
-        const record = add(server, reached);
-        const undo = (): void => net.restart(server);
-        undoers.set(key, { record, undo });
-        lasting(record, key, duration, undo);
+        last(
+          `crash:${server}`,
+          server,
+          reached,
+          () => net.crash(server),
+          () => net.restart(server),
+        );
         return;
       }
       case 'refuse': {
-        const key = `refuse:${server}`;
-        if (active.has(key)) return;
-        net.refuse(server);
         // Reached once a connect is refused.
-        const record = add(server, false);
-        refusing.set(server, record);
-        const undo = (): void => net.unrefuse(server);
-        undoers.set(key, { record, undo });
-        lasting(record, key, duration, undo);
+        const record = last(
+          `refuse:${server}`,
+          server,
+          false,
+          () => net.refuse(server),
+          () => net.unrefuse(server),
+        );
+        if (record !== null) refusing.set(server, record);
         return;
       }
       case 'fragment': {
         const hosts = [...hostNames, ...clientHosts];
         const host = hosts[pick % hosts.length]!;
-        const key = `fragment:${host}`;
-        if (active.has(key)) return;
-        net.fragment(host, spec.size ?? 1);
-        const record = add(
+        const reached = [...audit.open.values()].some((c) => c.server === host || c.client === host);
+        last(
+          `fragment:${host}`,
           host,
-          [...audit.open.values()].some((c) => c.server === host || c.client === host),
+          reached,
+          () => net.fragment(host, spec.size ?? 1),
+          () => net.fragment(host, null),
         );
-        const undo = (): void => net.fragment(host, null);
-        undoers.set(key, { record, undo });
-        lasting(record, key, duration, undo);
         return;
       }
       case 'reset':
@@ -642,11 +648,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     if (healedAt !== null) return;
     healedAt = doist.tyme;
     pendingAtHeal = requests.filter((request) => request.end === null);
-    for (const [key, { record, undo }] of undoers) {
-      if (!active.delete(key)) continue;
-      undo();
-      record.end = doist.tyme;
-    }
+    for (const key of [...lastingFaults.keys()]) endLasting(key);
     audit.disarm();
     for (const run of clientRuns) run.race = false;
   };
@@ -810,7 +812,7 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     ok: violations.length === 0,
     digest: net.trace.digest(),
     tyme: end,
-    wallMs: performanceNow() - wallStart,
+    wallMs: (realClock.now() - wallStart) * 1000,
     requests,
     faults,
     violations,
@@ -1041,9 +1043,4 @@ function slowlorisDoer(
     }
     return true;
   });
-}
-
-/** The wall clock, for the run's own duration only (never the simulation's tyme). */
-function performanceNow(): number {
-  return globalThis.performance.now();
 }
