@@ -11,7 +11,7 @@
  * the standard says (a TypeError), and `clone()` keeps both readable.
  */
 import { HioError } from '../core/errors.js';
-import { ExchangeState, type Exchange, type ExchangeListener } from './exchange.js';
+import { ExchangeState, type Exchange } from './exchange.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -165,36 +165,77 @@ export class PatronResponse extends StandardResponse {
   }
 }
 
-/** The whole body of an exchange, read as it arrives; rejects as its stream would (the exchange's error, or the abort's reason). */
-async function readExchange(exchange: Exchange, signal: AbortSignal | null): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  let length = 0;
-  let wake: (() => void) | null = null;
-  const progress = (): void => {
-    const waiting = wake;
-    wake = null;
+/**
+ * Reads an exchange's body chunk by chunk, waiting for each: what the
+ * response's stream and its whole-body readers share. It settles as the
+ * exchange does, or rejects with the abort's reason (the exchange is
+ * cancelled at the abort).
+ */
+class ExchangeReader {
+  readonly #exchange: Exchange;
+  readonly #signal: AbortSignal | null;
+  #wake: (() => void) | null = null;
+  readonly #progress = (): void => {
+    const waiting = this.#wake;
+    this.#wake = null;
     waiting?.();
   };
-  exchange.listener = { onHead() {}, onProgress: progress };
-  signal?.addEventListener('abort', progress);
-  try {
+  readonly #onAbort = (): void => {
+    this.#exchange.cancel();
+    this.#progress();
+  };
+
+  constructor(exchange: Exchange, signal: AbortSignal | null) {
+    this.#exchange = exchange;
+    this.#signal = signal;
+    exchange.listener = { onHead() {}, onProgress: this.#progress };
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** The next chunk of the body, or null at its end. */
+  async next(): Promise<Buffer | null> {
+    const exchange = this.#exchange;
     for (;;) {
+      const signal = this.#signal;
       if (signal?.aborted === true) {
-        exchange.cancel();
+        this.cancel();
         throw abortReason(signal);
       }
-      for (let chunk = exchange.read(); chunk !== null; chunk = exchange.read()) {
-        parts.push(chunk);
-        length += chunk.length;
+      const chunk = exchange.read();
+      if (chunk !== null) return chunk;
+      if (exchange.state === ExchangeState.done) {
+        this.#stop();
+        return null;
       }
-      if (exchange.state === ExchangeState.done) break;
-      if (exchange.state === ExchangeState.failed) throw exchange.error ?? new HioError('HIO_ERR_CONNECTION_LOST');
+      if (exchange.state === ExchangeState.failed) {
+        this.#stop();
+        throw exchange.error ?? new HioError('HIO_ERR_CONNECTION_LOST');
+      }
       await new Promise<void>((resolve) => {
-        wake = resolve;
+        this.#wake = resolve;
       });
     }
-  } finally {
-    signal?.removeEventListener('abort', progress);
+  }
+
+  /** Gives up the body: the exchange is cancelled. */
+  cancel(): void {
+    this.#stop();
+    this.#exchange.cancel();
+  }
+
+  #stop(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+}
+
+/** The whole body of an exchange, read as it arrives; rejects as its stream would (the exchange's error, or the abort's reason). */
+async function readExchange(exchange: Exchange, signal: AbortSignal | null): Promise<Uint8Array> {
+  const reader = new ExchangeReader(exchange, signal);
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (let chunk = await reader.next(); chunk !== null; chunk = await reader.next()) {
+    parts.push(chunk);
+    length += chunk.length;
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
@@ -235,56 +276,22 @@ function trackedStream(inner: ReadableStream<Uint8Array>, disturb: () => void): 
 
 /** A byte stream pulling from the exchange: one chunk per pull, waiting when none is there. */
 function exchangeStream(exchange: Exchange, signal: AbortSignal | null, disturb: () => void): ReadableStream<Uint8Array> {
-  let wake: (() => void) | null = null;
-  const listener: ExchangeListener = {
-    onHead() {},
-    onProgress() {
-      const waiting = wake;
-      wake = null;
-      waiting?.();
-    },
-  };
-  exchange.listener = listener;
-  const onAbort = (): void => {
-    exchange.cancel();
-    listener.onProgress(exchange);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const stop = (): void => signal?.removeEventListener('abort', onAbort);
-  const pull = (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> | undefined => {
-    disturb();
-    if (signal?.aborted === true) {
-      stop();
-      exchange.cancel();
-      controller.error(abortReason(signal));
-      return undefined;
-    }
-    const chunk = exchange.read();
-    if (chunk !== null) {
-      controller.enqueue(chunk);
-      return undefined;
-    }
-    if (exchange.state === ExchangeState.done) {
-      stop();
-      controller.close();
-      return undefined;
-    }
-    if (exchange.state === ExchangeState.failed) {
-      stop();
-      controller.error(exchange.error ?? new HioError('HIO_ERR_CONNECTION_LOST'));
-      return undefined;
-    }
-    return new Promise<void>((resolve) => {
-      wake = resolve;
-    }).then(() => pull(controller));
-  };
+  const reader = new ExchangeReader(exchange, signal);
   return new ReadableStream<Uint8Array>(
     {
-      pull,
+      async pull(controller): Promise<void> {
+        disturb();
+        try {
+          const chunk = await reader.next();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
       cancel(): void {
         disturb();
-        stop();
-        exchange.cancel();
+        reader.cancel();
       },
     },
     { highWaterMark: 0 },
