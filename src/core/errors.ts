@@ -58,6 +58,14 @@ export const errorCodes = {
   HIO_ERR_EVENT_TOO_LARGE: 'an event-stream line or the data of one event is larger than maxEventBytes',
   HIO_ERR_EVENT_STREAM_REFUSED: 'an event-stream request was answered with a status other than 200 or a type other than text/event-stream',
   HIO_ERR_EVENT_STREAM_LOST: 'an event stream could not reconnect within its maxAttempts consecutive attempts',
+  HIO_ERR_UPGRADE: 'a protocol upgrade or tunnel was asked for in a state or form that does not allow it',
+  HIO_ERR_TUNNEL_TIMEOUT: 'a connection taken over by another protocol went without progress for longer than allowed',
+  HIO_ERR_OFFLOAD_BUSY: 'the worker pool queue is full: the task was not accepted',
+  HIO_ERR_OFFLOAD_TIMEOUT: 'an offloaded task did not finish within its tymeout and was cancelled',
+  HIO_ERR_OFFLOAD_CRASHED: 'the worker running an offloaded task exited or failed before finishing it',
+  HIO_ERR_OFFLOAD_CLOSED: 'the worker pool is closed: no task is accepted',
+  HIO_ERR_PROXY_PROTOCOL: 'a PROXY protocol header is missing or malformed',
+  HIO_ERR_CLUSTER: 'a worker process could not be kept running within the restart budget',
 } as const;
 
 /** One of the stable error codes. */
