@@ -18,11 +18,15 @@
  */
 import { HioError } from '../core/errors.js';
 import type { HeaderPair } from '../core/hict.js';
+import type { Remoter } from '../net/connection.js';
+import type { ConnectionHandler } from '../http/connection-handler.js';
+import type { TunnelHost } from '../http/tunnel.js';
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { ResponseWriter } from '../http/response-writer.js';
 import { isBodiless } from '../http/status.js';
 import { handResponder } from './hand.js';
+import { switchResponder } from './upgrade.js';
 import { ChunksInFlight, recyclerOf } from './file-body.js';
 import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
@@ -160,6 +164,10 @@ export class FetchResponder implements Responder {
     }
   }
 
+  takeOver(remoter: Remoter, host: TunnelHost): ConnectionHandler | null {
+    return this.#hand?.takeOver?.(remoter, host) ?? null;
+  }
+
   abandon(): void {
     this.#state = State.done;
     this.#hand?.abandon?.();
@@ -229,7 +237,7 @@ export class FetchResponder implements Responder {
   /** Writes the head; returns true when the response is complete with it (no body to send). */
   #head(writer: ResponseWriter): boolean {
     const response = this.#response;
-    this.#hand = handResponder(response, () => this.#requestObject());
+    this.#hand = handResponder(response, () => this.#requestObject()) ?? switchResponder(response, this.#request);
     if (this.#hand !== null) {
       this.#state = State.hand;
       return false;

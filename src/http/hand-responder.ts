@@ -28,7 +28,10 @@
  * goes away rejects the writes still waiting with HIO_ERR_CLIENT_GONE; the
  * function should stop (see {@link HandWriter.gone}).
  */
+import type { Remoter } from '../net/connection.js';
+import type { ConnectionHandler } from './connection-handler.js';
 import type { Request } from './request.js';
+import { Tunnel, type TunnelHost } from './tunnel.js';
 import type { Responder } from './responder.js';
 import type { ResponseWriter } from './response-writer.js';
 import { HandWriter, type HandWriterOptions } from './hand-writer.js';
@@ -73,6 +76,12 @@ export class HandResponder implements Responder {
     // An ended writer cannot wait that way: it is polled until the function returns.
     if (!waiting && !writer.ended) writer.suspend();
     return false;
+  }
+
+  /** After {@link HandWriter.switchProtocols}: the tunnel that takes the connection over. */
+  takeOver(remoter: Remoter, host: TunnelHost): ConnectionHandler | null {
+    const switched = this.#hand?.switched ?? null;
+    return switched === null ? null : new Tunnel(remoter, host, switched.protocol, switched.options);
   }
 
   abandon(): void {

@@ -32,6 +32,8 @@ import { HioError } from '../core/errors.js';
 import type { HeaderPair } from '../core/hict.js';
 import { isFieldValue, isToken } from './chars.js';
 import type { Request } from './request.js';
+import { switchHead, type SwitchOptions } from './switching.js';
+import type { TunnelProtocol } from './tunnel.js';
 import type { ResponseWriter } from './response-writer.js';
 
 /** How a {@link HandWriter} writes one response. */
@@ -88,6 +90,7 @@ export class HandWriter {
   #waits: Wait[] = [];
   #state: State = State.open;
   #failure: unknown = null;
+  #switch: { readonly protocol: TunnelProtocol; readonly options: SwitchOptions } | null = null;
 
   constructor(writer: ResponseWriter, options: HandWriterOptions = {}) {
     const maxHeldBytes = options.maxHeldBytes ?? MAX_HELD_BYTES;
@@ -222,6 +225,27 @@ export class HandWriter {
     this.#release(true);
     this.#state = State.ended;
     return promise;
+  }
+
+  /**
+   * Answers `101 Switching Protocols` (or, to a CONNECT the server lets
+   * through, a 2xx) with `options.headers`, and runs `protocol` on the
+   * connection once the function has returned: see {@link SwitchResponder}.
+   * Before the head only; throws HIO_ERR_UPGRADE when the request offered
+   * no upgrade. Resolves once the answer is out.
+   */
+  switchProtocols(protocol: TunnelProtocol, options: SwitchOptions = {}): Promise<void> {
+    this.#beforeHead();
+    const { status, headers } = switchHead(this.#writer.request, options);
+    this.#status = status;
+    for (const pair of headers) this.#headers.push(pair);
+    this.#switch = { protocol, options };
+    return this.end();
+  }
+
+  /** @internal For the responder: the protocol to run once the function returned, after {@link switchProtocols}; else null. */
+  get switched(): { readonly protocol: TunnelProtocol; readonly options: SwitchOptions } | null {
+    return this.#switch;
   }
 
   /** @internal For the responder: settles the writes whose bytes are out; returns true while some still wait. */

@@ -6,7 +6,10 @@
  * request's {@link ResponseWriter}: the request, the connection's
  * backpressure, and the only way to put response bytes on the connection.
  */
+import type { Remoter } from '../net/connection.js';
+import type { ConnectionHandler } from './connection-handler.js';
 import type { ResponseWriter } from './response-writer.js';
+import type { TunnelHost } from './tunnel.js';
 
 /** Produces one response onto a connection, possibly over several passes. */
 export interface Responder {
@@ -24,4 +27,13 @@ export interface Responder {
    * never after pour returned true.
    */
   abandon?(): void;
+  /**
+   * Optional: asked once, when pour returned true: the handler that takes
+   * the connection over from here (a {@link Tunnel} after a 101, say), or
+   * null to go on with HTTP. With a successor the responder may finish
+   * without ending its writer (a protocol library writes its own answer);
+   * the HTTP parser never sees the bytes that follow. Throwing is a fault:
+   * the connection resets if anything was written.
+   */
+  takeOver?(remoter: Remoter, host: TunnelHost): ConnectionHandler | null;
 }

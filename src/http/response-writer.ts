@@ -399,7 +399,9 @@ export class ResponseWriter<R extends RequestHead = Request> {
     if (reason !== undefined && !isFieldValue(reason)) throw new HioError('HIO_ERR_RESPONSE_STATE', 'invalid reason phrase');
     if (this.closeBeforeHead) this.#persisted = false;
     const http10 = this.request.version === 'HTTP/1.0';
-    const bodiless = isBodiless(status);
+    // A 2xx to CONNECT opens a tunnel: like a 101, no body and no framing fields (RFC 9110 §9.3.6).
+    const tunnel = status >= 200 && status < 300 && this.request.method === 'CONNECT';
+    const bodiless = tunnel || isBodiless(status);
     let head = `HTTP/1.1 ${status} ${reason ?? reasonPhrase(status)}\r\n`;
     let present = 0;
     let chunked = false;
@@ -446,8 +448,8 @@ export class ResponseWriter<R extends RequestHead = Request> {
         if (!this.#persisted) head += 'Connection: close\r\n';
         else if (http10) head += 'Connection: keep-alive\r\n';
       }
-      // The hint is for a connection that carries another request: not after a 101, whose connection is no longer HTTP.
-      if (this.#persisted && this.keepAliveTymeout > 0 && (present & Seen.keepAlive) === 0 && status >= 200) {
+      // The hint is for a connection that carries another request: not after a 101 or a tunnel's 2xx, whose connection is no longer HTTP.
+      if (this.#persisted && this.keepAliveTymeout > 0 && (present & Seen.keepAlive) === 0 && status >= 200 && !tunnel) {
         head += keepAliveLine(this.keepAliveTymeout);
       }
     }

@@ -44,6 +44,7 @@ import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
 import type { RequestBody } from './request-body.js';
 import { Requestant } from './requestant.js';
+import { maySwitch } from './switching.js';
 import type { ConnectionHandler } from './connection-handler.js';
 import type { Responder } from './responder.js';
 import { ResponseWriter, type RequestHead } from './response-writer.js';
@@ -98,6 +99,12 @@ export class Steward implements ConnectionHandler {
   #shutdown = false;
   #continued = false;
   #drainSeen = false;
+  /**
+   * A request that may switch protocols (it offers an upgrade, or is a
+   * CONNECT) was parsed: nothing after it is parsed until it is answered,
+   * since what follows may belong to another protocol.
+   */
+  #barrier = false;
   /** Parsing ahead stopped for lack of room; deadlines restart when it resumes. */
   #gated = false;
   /** Tyme by which the header section under way must be complete; Infinity when none is under way. */
@@ -265,6 +272,11 @@ export class Steward implements ConnectionHandler {
   #read(): void {
     const requestant = this.requestant;
     const remoter = this.remoter;
+    if (this.#barrier) {
+      if (this.#responder !== null || this.#pending.length > 0) return;
+      // Answered without a switch: what follows is HTTP after all.
+      this.#barrier = false;
+    }
     while (!this.#closing && this.#pending.length < this.server.maxPipelined) {
       if (!this.#roomToRead()) {
         this.#gated = true;
@@ -316,10 +328,15 @@ export class Steward implements ConnectionHandler {
       this.#bodyStart = Infinity;
       if (progress === 'done' && requestant.stream !== null) {
         // A streamed request is being answered already: its body is complete.
-        this.server.published(requestant.take());
+        const request = requestant.take();
+        this.server.published(request);
         if (this.#stream?.discarding === true) this.#stream = null;
         this.#continued = false;
         if (this.server.draining) this.#closing = true;
+        if (maySwitch(request)) {
+          this.#barrier = true;
+          break;
+        }
         continue;
       }
       if (progress === 'done') {
@@ -331,6 +348,10 @@ export class Steward implements ConnectionHandler {
         this.#continued = false;
         // A draining server answers what it received, and nothing after it.
         if (this.server.draining) this.#closing = true;
+        if (maySwitch(request)) {
+          this.#barrier = true;
+          break;
+        }
         continue;
       }
       this.#closing = true;
@@ -416,9 +437,16 @@ export class Steward implements ConnectionHandler {
       if (remoter.txPending > this.server.highWater) break;
       const writer = this.#writer!;
       let finished: boolean;
+      let successor: ConnectionHandler | null = null;
       try {
         finished = this.#responder!.pour(writer);
-        if (finished && !writer.ended) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the responder finished without ending its response');
+        if (finished) {
+          successor = this.#responder!.takeOver?.(remoter, this.server) ?? null;
+          if (successor === null && !writer.ended) throw new HioError('HIO_ERR_RESPONSE_STATE', 'the responder finished without ending its response');
+          if (successor !== null && this.#stream !== null && this.#stream === this.requestant.stream) {
+            throw new HioError('HIO_ERR_UPGRADE', 'the connection cannot be taken over while the request body is still arriving');
+          }
+        }
       } catch (error) {
         this.server.fault(error, writer.request);
         if (writer.headSent) {
@@ -435,6 +463,13 @@ export class Steward implements ConnectionHandler {
       // Handed over: whatever follows on this connection is the successor's.
       if (this.done) return false;
       if (!finished) break;
+      if (successor !== null) {
+        this.#responder = null;
+        this.#writer = null;
+        this.#stream = null;
+        this.handOver(successor);
+        return false;
+      }
       answered = true;
       this.#responder = null;
       this.#writer = null;
