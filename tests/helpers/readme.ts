@@ -1,7 +1,8 @@
 /**
  * The README's code examples, as the README shows them: the first `ts`
  * block after a `<!-- readme:NAME -->` marker, with `from 'hio-ts'` and
- * `from 'hio-ts/testing'` pointed at the sources so it runs without a build.
+ * `from 'hio-ts/testing'` pointed at the sources so it runs without a build
+ * (and `from 'ws'` at the project's copy).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,10 +17,14 @@ export function readmeExample(name: string): string {
   if (marker < 0) throw new Error(`the README lost its ${name} example`);
   const start = readme.indexOf('```ts\n', marker) + '```ts\n'.length;
   const end = readme.indexOf('```', start);
-  return readme
-    .slice(start, end)
-    .replace("from 'hio-ts/testing'", `from ${JSON.stringify(join(root, 'src/testing/index.ts'))}`)
-    .replace("from 'hio-ts'", `from ${JSON.stringify(join(root, 'src/index.ts'))}`);
+  return (
+    readme
+      .slice(start, end)
+      .replace("from 'hio-ts/testing'", `from ${JSON.stringify(join(root, 'src/testing/index.ts'))}`)
+      .replace("from 'hio-ts'", `from ${JSON.stringify(join(root, 'src/index.ts'))}`)
+      // The example lands outside the project: a package it imports is found in the project's node_modules.
+      .replace("from 'ws'", `from ${JSON.stringify(join(root, 'node_modules/ws/wrapper.mjs'))}`)
+  );
 }
 
 /** A README example running as a child process. */
