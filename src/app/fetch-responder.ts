@@ -182,7 +182,13 @@ export class FetchResponder implements Responder {
   #requestObject(): Request {
     if (this.#fetchRequest !== null) return this.#fetchRequest as unknown as Request;
     const request = this.#request;
-    const url = request.form === 'absolute' ? request.target : `${this.#context.origin(request)}${request.target}`;
+    // A CONNECT's target is an authority: its URL names that host and port.
+    const url =
+      request.form === 'absolute'
+        ? request.target
+        : request.form === 'authority'
+          ? `http://${request.authority}/`
+          : `${this.#context.origin(request)}${request.target}`;
     this.#fetchRequest = new LightRequest(request, url);
     return this.#fetchRequest as unknown as Request;
   }

@@ -225,3 +225,38 @@ test('the Duplex speaks like a socket: addresses, no-op socket settings, end and
   await closed;
   t.true(socket.destroyed);
 });
+
+test('an application the server lets CONNECT through opens a tunnel with upgrade(); without it CONNECT is 501', async (t) => {
+  function* relay(tunnel: Tunnel): Generator<unknown, void, void> {
+    for (;;) {
+      const bytes = tunnel.read();
+      if (bytes !== null) tunnel.write(Buffer.concat([Buffer.from('relayed:'), bytes]));
+      if (tunnel.ended) return;
+      yield;
+    }
+  }
+  const seen: string[] = [];
+  const fetch = (request: Request): Response => {
+    seen.push(`${request.method} ${request.url}`);
+    return upgrade(request, relay);
+  };
+  for (const methods of [undefined, ['GET', 'CONNECT']]) {
+    const world = httpWorld(methods === undefined ? {} : { methods }, {}, appServer(fetch));
+    const { client } = world.client([], false);
+    const received: Buffer[] = [];
+    const text = (): string => {
+      if (client.rxQueue.length > 0) received.push(client.rxQueue.take(client.rxQueue.length));
+      return Buffer.concat(received).toString('latin1');
+    };
+    client.tx(Buffer.from('CONNECT upstream.example:443 HTTP/1.1\r\nHost: upstream.example:443\r\n\r\nhello'));
+    if (methods === undefined) {
+      t.true(await world.settle(2, () => text().includes('\r\n\r\n')));
+      t.regex(text(), /^HTTP\/1\.1 501 /);
+      continue;
+    }
+    t.true(await world.settle(2, () => text().endsWith('relayed:hello')));
+    t.regex(text(), /^HTTP\/1\.1 200 OK\r\n/);
+    t.notRegex(text(), /Content-Length|Transfer-Encoding|Keep-Alive/i);
+  }
+  t.deepEqual(seen, ['CONNECT http://upstream.example:443/']);
+});
