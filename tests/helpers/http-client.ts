@@ -150,3 +150,17 @@ export function httpWorld(
     },
   };
 }
+
+/** Reads everything a raw client received so far and returns it all as latin1 text (each call takes what arrived since the last). */
+export function receivedText(client: { readonly rxQueue: { readonly length: number; take(count: number): Buffer } }): { text(): string; clear(): void } {
+  const received: Buffer[] = [];
+  return {
+    text() {
+      if (client.rxQueue.length > 0) received.push(client.rxQueue.take(client.rxQueue.length));
+      return Buffer.concat(received).toString('latin1');
+    },
+    clear() {
+      received.length = 0;
+    },
+  };
+}

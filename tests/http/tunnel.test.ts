@@ -12,7 +12,7 @@ import type { Request } from '../../src/http/request.js';
 import type { Responder } from '../../src/http/responder.js';
 import { SwitchResponder, offeredProtocols, switchHead, type SwitchOptions } from '../../src/http/switching.js';
 import { Tunnel, type TunnelProtocol, type TunnelService } from '../../src/http/tunnel.js';
-import { httpWorld } from '../helpers/http-client.js';
+import { httpWorld, receivedText } from '../helpers/http-client.js';
 
 const UPGRADE = (path: string, protocol = 'shout'): string => `GET ${path} HTTP/1.1\r\nHost: server\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`;
 const GET = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: server\r\n\r\n`;
@@ -37,11 +37,7 @@ function switching(protocol: () => TunnelProtocol, serverOptions: Parameters<typ
     ...serverOptions,
   });
   const { client } = world.client([], false);
-  const received: Buffer[] = [];
-  const text = (): string => {
-    if (client.rxQueue.length > 0) received.push(client.rxQueue.take(client.rxQueue.length));
-    return Buffer.concat(received).toString('latin1');
-  };
+  const { text } = receivedText(client);
   return { world, client, text, faults };
 }
 
@@ -206,11 +202,7 @@ test('a hand writer switches protocols with switchProtocols()', async (t) => {
       }),
   });
   const { client } = world.client([], false);
-  const received: Buffer[] = [];
-  const text = (): string => {
-    if (client.rxQueue.length > 0) received.push(client.rxQueue.take(client.rxQueue.length));
-    return Buffer.concat(received).toString('latin1');
-  };
+  const { text } = receivedText(client);
   client.tx(Buffer.from(UPGRADE('/up')));
   t.true(await world.settle(2, () => text().includes('\r\n\r\n')));
   t.regex(text(), /^HTTP\/1\.1 101 Switching Protocols\r\n/);
