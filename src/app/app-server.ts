@@ -6,6 +6,11 @@
  * limits, tymeouts, lenience, clock, drain and servant, so a SimServant puts
  * the application in a simulation — and {@link AppServerDoer} runs it under a
  * Doist. {@link serve} starts one on real sockets in one call.
+ *
+ * Given a worker pool (`offload`), the server drives it as one more I/O
+ * component: each pass services the pool before the connections, the pool's
+ * next due tyme (a task's tymeout) joins the server's, and closing the
+ * server closes the pool.
  */
 import type { CancelTimer } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
@@ -17,7 +22,10 @@ import { BareServer, type BareServerOptions, type FaultHandler } from '../http/b
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { StewardHost } from '../http/steward-host.js';
+import { HTTP_DEFAULTS } from '../http/limits.js';
+import type { Tymth } from '../core/tymist.js';
 import { FetchResponder, type FetchErrorHandler, type FetchHandler, type FetchInfo } from './fetch-responder.js';
+import type { Offloader } from './offload.js';
 
 /** Options of an {@link AppServer}: a BareServer's, with the application instead of a steward. */
 export interface AppServerOptions extends Omit<BareServerOptions, 'steward' | 'respond' | 'onError'> {
@@ -27,15 +35,24 @@ export interface AppServerOptions extends Omit<BareServerOptions, 'steward' | 'r
   readonly onError?: FetchErrorHandler;
   /** Takes every contained fault (default: one report on stderr each), as BareServer's `onError`. */
   readonly onFault?: FaultHandler;
+  /**
+   * A worker pool for the application's blocking work: the server winds it,
+   * services it every pass, wakes for its tymeouts and closes it when it
+   * closes (a drain waits for its tasks, up to the drain's deadline).
+   */
+  readonly offload?: Offloader;
 }
 
 /** An HTTP/1.1 server answering with a fetch-standard application. */
 export class AppServer extends BareServer {
   /** The application. */
   readonly fetch: FetchHandler;
+  /** The worker pool the server drives, or null. */
+  readonly offload: Offloader | null;
+  #drainDeadline = Infinity;
 
   constructor(options: AppServerOptions) {
-    const { fetch, onError, onFault, ...rest } = options;
+    const { fetch, onError, onFault, offload, ...rest } = options;
     if (typeof fetch !== 'function') throw new HioError('HIO_ERR_INVALID_OPTION', 'AppServer: fetch must be a function (request) => Response');
     if (onError !== undefined && typeof onError !== 'function') throw new HioError('HIO_ERR_INVALID_OPTION', 'AppServer: onError must be a function');
     const errorHandler = onError ?? null;
@@ -51,6 +68,56 @@ export class AppServer extends BareServer {
     });
     scheme = this.servant instanceof TlsServant ? 'https' : 'http';
     this.fetch = fetch;
+    if (
+      offload !== undefined &&
+      (typeof offload !== 'object' || offload === null || typeof offload.offload !== 'function' || typeof offload.service !== 'function')
+    )
+      throw new HioError('HIO_ERR_INVALID_OPTION', 'AppServer: offload must be a worker pool (a WorkerOffload or an InlineOffload)');
+    this.offload = offload ?? null;
+    if (offload !== undefined) {
+      // The pool's completions wake whatever runs the server; faults outside its tasks are the server's to report.
+      offload.waker = () => this.waker?.();
+      offload.onFault = (error) => this.fault(error, null);
+    }
+  }
+
+  override wind(tymth: Tymth): void {
+    super.wind(tymth);
+    this.offload?.wind(tymth);
+  }
+
+  override reopen(): void {
+    super.reopen();
+    this.offload?.reopen();
+  }
+
+  /** Closes the server, then the pool: its pending tasks reject with HIO_ERR_OFFLOAD_CLOSED and its threads end. */
+  override close(): void {
+    super.close();
+    this.offload?.close();
+  }
+
+  /** One pass: the pool's (completions settled, tymeouts enforced), then the server's. */
+  override service(): void {
+    this.offload?.service();
+    super.service();
+  }
+
+  /** The server's next due tyme, or the pool's when earlier (a task's tymeout, a completion waiting). */
+  override nextDue(): number {
+    const due = super.nextDue();
+    return this.offload === null ? due : Math.min(due, this.offload.nextDue());
+  }
+
+  override drain(tymeout: number = HTTP_DEFAULTS.drainTymeout): void {
+    if (!this.draining) this.#drainDeadline = (this.tymth?.() ?? 0) + tymeout;
+    super.drain(tymeout);
+  }
+
+  /** Drained as a BareServer, and the pool has no task left (or the drain's deadline passed). */
+  override get drained(): boolean {
+    if (!super.drained) return false;
+    return this.offload === null || this.offload.pending === 0 || (this.tymth?.() ?? 0) >= this.#drainDeadline;
   }
 
   /** The listener's "host:port", for requests without a Host (HTTP/1.0). */

@@ -11,7 +11,9 @@
  *
  * HEAD and bodiless statuses get the head only; the body stream is
  * cancelled, never pumped. A handler that throws or rejects answers 500
- * through the server's fault handling (or `onError`'s response), and a
+ * through the server's fault handling (or `onError`'s response) — but a
+ * worker pool's refusal or tymeout it left unhandled answers 503 or 504
+ * (see shedResponse), load shed rather than a fault — and a
  * stream that fails after the head resets the connection. A connection that
  * goes away before the response completes aborts the request's signal and
  * cancels the body stream.
@@ -31,6 +33,7 @@ import { ChunksInFlight, recyclerOf } from './file-body.js';
 import { HttpAbort } from './helpers.js';
 import { LightRequest } from './light-request.js';
 import { lightParts, trailersOf, type HeadersInit } from './light-response.js';
+import { shedResponse } from './offload.js';
 
 /** What a fetch handler learns about the connection besides the request, and the server's tyme. */
 export interface FetchInfo {
@@ -234,7 +237,15 @@ export class FetchResponder implements Responder {
       this.#state = State.respond;
       return;
     }
-    if (onError === null || this.#handled) throw failure;
+    if (onError === null || this.#handled) {
+      // A worker pool shedding load (queue full, closed, past its tymeout) is answered 503 or 504: not a fault.
+      const shed = shedResponse(failure);
+      if (shed === null) throw failure;
+      this.#failed = false;
+      this.#response = shed;
+      this.#state = State.respond;
+      return;
+    }
     this.#handled = true;
     this.#handledFailure = failure;
     this.#settle(writer, () => onError(failure, this.#requestObject()));

@@ -100,3 +100,24 @@ export class HttpParseError extends HioError {
     this.name = 'HttpParseError';
   }
 }
+
+/**
+ * A task a worker pool did not finish: shed because its queue was full or
+ * it was closed, past its tymeout, or lost with its worker. `retryAfter` is
+ * the pool's advice to a client (seconds), what a 503 says in Retry-After.
+ */
+export class OffloadError extends HioError {
+  /** Seconds after which a client may try again. */
+  readonly retryAfter: number;
+
+  constructor(
+    code: 'HIO_ERR_OFFLOAD_BUSY' | 'HIO_ERR_OFFLOAD_TIMEOUT' | 'HIO_ERR_OFFLOAD_CRASHED' | 'HIO_ERR_OFFLOAD_CLOSED',
+    retryAfter: number,
+    message?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.retryAfter = retryAfter;
+    this.name = 'OffloadError';
+  }
+}

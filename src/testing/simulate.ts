@@ -33,6 +33,7 @@ import { PatronDoer } from '../http/patron-doer.js';
 import type { PatronFetchInit } from '../http/patron-fetch.js';
 import { AppServer, AppServerDoer, type AppServerOptions } from '../app/app-server.js';
 import type { FetchHandler } from '../app/fetch-responder.js';
+import { InlineOffload } from '../app/inline-offload.js';
 import { calm, checkFault, describeProfile, drawProfile, planFaults, PRESETS, type FaultProfile, type FaultSpec, type NetProfile } from './fault-plan.js';
 import { HttpAudit, REQUEST_ID_HEADER, type HostTymeouts } from './http-audit.js';
 import { RandomStreams, exponential } from './random-streams.js';
@@ -47,7 +48,13 @@ import { join, resolve } from 'node:path';
 /** A host running a fetch application (an AppServer): `{ fetch: app.fetch }` runs a Hono app. */
 export interface FetchHost {
   readonly fetch: FetchHandler;
-  readonly options?: Omit<AppServerOptions, 'fetch' | 'servant' | 'onFault'>;
+  /**
+   * The application's worker pool: an InlineOffload, whose tasks run on
+   * virtual tyme. Without a seed or random of its own it draws from the
+   * run's stream `offload:<host>`, so the seed reproduces it.
+   */
+  readonly offload?: InlineOffload;
+  readonly options?: Omit<AppServerOptions, 'fetch' | 'servant' | 'onFault' | 'offload'>;
   readonly port?: number;
 }
 
@@ -357,7 +364,20 @@ async function runOnce(options: SimulateOptions, seed: number, keepTrace: boolea
     const spec = options.hosts[name]!;
     const servant = new SimServant({ net, host: name, port: spec.port ?? 80 });
     if ('fetch' in spec) {
-      const server = new AppServer({ ...spec.options, fetch: spec.fetch, servant, onFault: containedFault(name) });
+      const offload = spec.offload;
+      if (offload !== undefined) {
+        if (!(offload instanceof InlineOffload))
+          throw new HioError('HIO_ERR_INVALID_OPTION', `simulate: host ${name}'s offload must be an InlineOffload (a worker pool runs on real time)`);
+        // A fresh pool for every run (a failing run is replayed for its timeline), on the run's own stream.
+        offload.reset(streams.get(`offload:${name}`));
+      }
+      const server = new AppServer({
+        ...spec.options,
+        fetch: spec.fetch,
+        servant,
+        onFault: containedFault(name),
+        ...(offload !== undefined && { offload }),
+      });
       servers.set(name, server);
       tymeouts.set(name, serverTymeouts(server));
       doers.push(new AppServerDoer(server));
