@@ -3,7 +3,7 @@
  * The public API of hio-ts. Every export is named here; the simulation
  * harness for tests lives in the second entry point, `hio-ts/testing`.
  */
-export { errorCodes, HioError, HttpParseError } from './core/errors.js';
+export { errorCodes, HioError, HttpParseError, OffloadError } from './core/errors.js';
 export type { HioErrorCode, ParseStatus } from './core/errors.js';
 export { Tymist, DEFAULT_TOCK } from './core/tymist.js';
 export type { Tymth, TymistOptions } from './core/tymist.js';
@@ -115,6 +115,12 @@ export { LightRequest } from './app/light-request.js';
 export { abort, HttpAbort, json, jsonify, redirect, responsify, setError } from './app/helpers.js';
 export { handResponse } from './app/hand.js';
 export { upgrade, upgradeNode } from './app/upgrade.js';
+export { OFFLOAD_DEFAULTS, OffloadPool, shedResponse } from './app/offload.js';
+export type { OffloadFunction, Offloader, OffloadOptions, OffloadPoolOptions } from './app/offload.js';
+export { WorkerOffload } from './app/worker-offload.js';
+export type { WorkerOffloadOptions } from './app/worker-offload.js';
+export { InlineOffload } from './app/inline-offload.js';
+export type { InlineOffloadOptions, InlineTask, RandomSource } from './app/inline-offload.js';
 export { sendFile } from './app/file-response.js';
 export { StaticSink } from './app/static-sink.js';
 export type { StaticSinkOptions } from './app/static-sink.js';
