@@ -110,6 +110,15 @@ export interface BareServerOptions {
    * rather than whole (default false; an AppServer's default is true).
    */
   readonly streamBodies?: boolean;
+  /**
+   * Every connection must begin with a PROXY protocol header (v1 or v2), as
+   * a proxy in front sends with HAProxy's `send-proxy`/`send-proxy-v2`; the
+   * client's address it carries becomes the connection's as the application
+   * sees it. A connection without a valid header within `headerTymeout` is
+   * closed unanswered, a fault with code HIO_ERR_PROXY_PROTOCOL (default
+   * false: only turn it on where nothing but the proxy can connect).
+   */
+  readonly proxyProtocol?: boolean;
   /** The steward class (default: the echoing Steward). */
   readonly steward?: StewardClass;
   /**
@@ -142,6 +151,7 @@ const KNOWN = [
   'serverName',
   'requiredHeaders',
   'streamBodies',
+  'proxyProtocol',
   'steward',
   'respond',
 ];
@@ -168,6 +178,7 @@ export class BareServer implements Serviceable, StewardHost {
   readonly serverName: string | null;
   readonly requiredHeaders: boolean;
   readonly streamBodies: boolean;
+  readonly proxyProtocol: boolean;
   readonly respond: RespondFunction | null;
   /** Faults contained by the server (application errors, broken responders). */
   faults = 0;
@@ -213,6 +224,8 @@ export class BareServer implements Serviceable, StewardHost {
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.streamBodies = options.streamBodies ?? false;
     if (typeof this.streamBodies !== 'boolean') throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: streamBodies must be a boolean');
+    this.proxyProtocol = options.proxyProtocol ?? false;
+    if (typeof this.proxyProtocol !== 'boolean') throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: proxyProtocol must be a boolean');
     this.#Steward = options.steward ?? Steward;
     if (options.respond !== undefined && typeof options.respond !== 'function')
       throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: respond must be a function (request) => Responder');
