@@ -62,8 +62,8 @@ export type FetchErrorHandler = (error: unknown, request: Request) => Response |
 export interface FetchContext {
   readonly fetch: FetchHandler;
   readonly onError: FetchErrorHandler | null;
-  /** Scheme and authority to build the absolute URL from when the request has no Host. */
-  readonly origin: (request: HttpRequest) => string;
+  /** The scheme and authority ("http://example.com") of the request's absolute URL, given the request and its connection's information. */
+  readonly origin: (request: HttpRequest, info: FetchInfo) => string;
   /** The connection's information, handed to the handler. */
   readonly info: FetchInfo;
 }
@@ -174,7 +174,7 @@ export class FetchResponder implements Responder {
   #requestObject(): Request {
     if (this.#fetchRequest !== null) return this.#fetchRequest as unknown as Request;
     const request = this.#request;
-    const url = request.form === 'absolute' ? request.target : `${this.#context.origin(request)}${request.target}`;
+    const url = request.form === 'absolute' ? request.target : `${this.#context.origin(request, this.#context.info)}${request.target}`;
     this.#fetchRequest = new LightRequest(request, url);
     return this.#fetchRequest as unknown as Request;
   }
