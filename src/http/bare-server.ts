@@ -527,8 +527,13 @@ export class BareServerDoer extends ServiceDoer<BareServer> {
   }
 }
 
-/** The default fault handler: one report on stderr, with the request line and the stack. */
+/** The default fault handler: one report on stderr, with the request line and the stack (one line for a refused PROXY protocol header). */
 function report(error: unknown, request: Request | null): void {
+  if (error instanceof HioError && error.code === 'HIO_ERR_PROXY_PROTOCOL') {
+    // A peer that does not speak the PROXY protocol is no fault of the code: one line with the code, no stack.
+    process.stderr.write(`hio: refused a connection: ${error.message} (${error.code})\n`);
+    return;
+  }
   const where = request === null ? '' : ` answering ${request.method} ${request.target} ${request.version}`;
   const what = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   process.stderr.write(`hio: contained fault${where}: ${what}\n`);

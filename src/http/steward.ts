@@ -39,6 +39,7 @@
 import { isUtf8 } from 'node:buffer';
 import { HioError, HttpParseError } from '../core/errors.js';
 import type { HeaderPair } from '../core/hict.js';
+import { formatAddress } from '../net/address.js';
 import type { Remoter } from '../net/connection.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
@@ -267,7 +268,10 @@ export class Steward implements ConnectionHandler {
         remoter.rxEnded ? 'the peer closed within its PROXY protocol header' : 'the PROXY protocol header did not arrive in time',
       );
     }
-    this.server.fault(outcome, null);
+    // Named by the peer that sent it: the proxy, or whatever reached a port only a proxy should.
+    const peer = remoter.remoteAddress;
+    const from = peer === null ? 'an unknown peer' : formatAddress(peer);
+    this.server.fault(new HioError('HIO_ERR_PROXY_PROTOCOL', `${outcome.message}, from ${from}`, { cause: outcome }), null);
     this.#finish();
     return false;
   }
