@@ -442,3 +442,22 @@ test.serial(
     }
   },
 );
+
+test.serial('BareServer reports a refused PROXY protocol header on stderr in one line with its code and the peer, no stack', (t) => {
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((text: string) => {
+    written.push(String(text));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const world = httpWorld({ proxyProtocol: true });
+    const { client } = world.client([], false);
+    client.tx(Buffer.from(GET));
+    t.true(world.run(2, () => client.rxEnded || client.cutoff));
+  } finally {
+    process.stderr.write = write;
+  }
+  t.is(written.length, 1);
+  t.regex(written[0]!, /^hio: refused a connection: .*, from client:\d+ \(HIO_ERR_PROXY_PROTOCOL\)\n$/);
+});
