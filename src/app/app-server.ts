@@ -14,11 +14,12 @@
  */
 import type { CancelTimer } from '../core/clock.js';
 import { HioError } from '../core/errors.js';
-import { formatAddress } from '../net/address.js';
+import { formatAddress, type Address } from '../net/address.js';
 import type { Remoter } from '../net/connection.js';
 import { TlsServant } from '../net/net-servant.js';
 import { ServiceDoer, type ServiceDoerOptions } from '../doing/service-doer.js';
 import { BareServer, type BareServerOptions, type FaultHandler } from '../http/bare-server.js';
+import { peerAddress } from '../http/proxy-protocol.js';
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
 import type { StewardHost } from '../http/steward-host.js';
@@ -26,6 +27,7 @@ import { HTTP_DEFAULTS } from '../http/limits.js';
 import type { Tymth } from '../core/tymist.js';
 import { FetchResponder, type FetchErrorHandler, type FetchHandler, type FetchInfo } from './fetch-responder.js';
 import type { Offloader } from './offload.js';
+import { compileTrust, type ProxyTrust, type TrustProxy } from './trust-proxy.js';
 
 /** Options of an {@link AppServer}: a BareServer's, with the application instead of a steward. */
 export interface AppServerOptions extends Omit<BareServerOptions, 'steward' | 'respond' | 'onError'> {
@@ -41,6 +43,16 @@ export interface AppServerOptions extends Omit<BareServerOptions, 'steward' | 'r
    * closes (a drain waits for its tasks, up to the drain's deadline).
    */
   readonly offload?: Offloader;
+  /**
+   * Which peers may say who the client is (`X-Forwarded-For`) and which
+   * scheme and host it asked for (`X-Forwarded-Proto`, `X-Forwarded-Host`):
+   * `true` every one, addresses, CIDR ranges and the names `loopback`,
+   * `linklocal`, `uniquelocal` (a list, or a comma-separated string), or a
+   * function `(address, hop) => boolean`. Default false: the headers are
+   * ignored, `info.remoteAddress` and the URL are the connection's and the
+   * Host header's. See trust-proxy.ts.
+   */
+  readonly trustProxy?: TrustProxy;
 }
 
 /** An HTTP/1.1 server answering with a fetch-standard application. */
@@ -52,19 +64,24 @@ export class AppServer extends BareServer {
   #drainDeadline = Infinity;
 
   constructor(options: AppServerOptions) {
-    const { fetch, onError, onFault, offload, ...rest } = options;
+    const { fetch, onError, onFault, offload, trustProxy, ...rest } = options;
     if (typeof fetch !== 'function') throw new HioError('HIO_ERR_INVALID_OPTION', 'AppServer: fetch must be a function (request) => Response');
     if (onError !== undefined && typeof onError !== 'function') throw new HioError('HIO_ERR_INVALID_OPTION', 'AppServer: onError must be a function');
     const errorHandler = onError ?? null;
+    const trust = compileTrust('AppServer', trustProxy);
     // The responder reads the scheme from the servant, which exists only once super() ran.
     let scheme = 'http';
-    const origin = (request: HttpRequest): string => `${scheme}://${request.headers.get('host') ?? this.#authority()}`;
+    const origin =
+      trust === null
+        ? (request: HttpRequest): string => `${scheme}://${request.headers.get('host') ?? this.#authority()}`
+        : (request: HttpRequest, info: FetchInfo): string =>
+            trust.origin(request, info instanceof ConnectionInfo ? info.peer : null, scheme, request.headers.get('host') ?? this.#authority());
     super({
       streamBodies: true,
       ...rest,
       ...(onFault !== undefined && { onError: onFault }),
       respond: (request: HttpRequest, connection: Remoter) =>
-        new FetchResponder({ fetch, onError: errorHandler, origin, info: new ConnectionInfo(this, connection, request) }, request),
+        new FetchResponder({ fetch, onError: errorHandler, origin, info: new ConnectionInfo(this, connection, request, trust) }, request),
     });
     scheme = this.servant instanceof TlsServant ? 'https' : 'http';
     this.fetch = fetch;
@@ -139,7 +156,7 @@ export function fetchResponder(
   fetch: FetchHandler,
   onError: FetchErrorHandler | null = null,
 ): Responder {
-  return new FetchResponder({ fetch, onError, origin: localOrigin, info: new ConnectionInfo(host, connection, request) }, request);
+  return new FetchResponder({ fetch, onError, origin: localOrigin, info: new ConnectionInfo(host, connection, request, null) }, request);
 }
 
 function localOrigin(request: HttpRequest): string {
@@ -147,22 +164,34 @@ function localOrigin(request: HttpRequest): string {
 }
 
 /**
- * One request's information for the application: the connection's address
- * (read only if asked for) and the server's tyme, timers and fault handler.
+ * One request's information for the application: the client's address
+ * (worked out only if asked for) and the server's tyme, timers and fault
+ * handler.
  */
 class ConnectionInfo implements FetchInfo {
   readonly #server: StewardHost;
   readonly #connection: Remoter;
   readonly #request: HttpRequest;
+  readonly #trust: ProxyTrust | null;
+  /** The client's address once worked out from trusted forwarding headers; undefined until asked. */
+  #client: Address | null | undefined = undefined;
 
-  constructor(server: StewardHost, connection: Remoter, request: HttpRequest) {
+  constructor(server: StewardHost, connection: Remoter, request: HttpRequest, trust: ProxyTrust | null) {
     this.#server = server;
     this.#connection = connection;
     this.#request = request;
+    this.#trust = trust;
+  }
+
+  /** The immediate peer: the connection's address, or the one its PROXY protocol header carried. */
+  get peer(): Address | null {
+    return peerAddress(this.#connection);
   }
 
   get remoteAddress(): FetchInfo['remoteAddress'] {
-    return this.#connection.remoteAddress;
+    if (this.#trust === null) return this.peer;
+    if (this.#client === undefined) this.#client = this.#trust.client(this.#request, this.peer);
+    return this.#client;
   }
 
   get tyme(): number {

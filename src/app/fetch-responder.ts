@@ -69,8 +69,8 @@ export type FetchErrorHandler = (error: unknown, request: Request) => Response |
 export interface FetchContext {
   readonly fetch: FetchHandler;
   readonly onError: FetchErrorHandler | null;
-  /** Scheme and authority to build the absolute URL from when the request has no Host. */
-  readonly origin: (request: HttpRequest) => string;
+  /** The scheme and authority ("http://example.com") of the request's absolute URL, given the request and its connection's information. */
+  readonly origin: (request: HttpRequest, info: FetchInfo) => string;
   /** The connection's information, handed to the handler. */
   readonly info: FetchInfo;
 }
@@ -191,7 +191,7 @@ export class FetchResponder implements Responder {
         ? request.target
         : request.form === 'authority'
           ? `http://${request.authority}/`
-          : `${this.#context.origin(request)}${request.target}`;
+          : `${this.#context.origin(request, this.#context.info)}${request.target}`;
     this.#fetchRequest = new LightRequest(request, url);
     return this.#fetchRequest as unknown as Request;
   }

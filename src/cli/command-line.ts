@@ -64,6 +64,8 @@ export interface ServeSettings {
   readonly lenient: Partial<HttpLenience>;
   /** The files served: DIR of `hio serve`, $STATIC_DIR of `hio bench`; null for none. */
   readonly files: FileSettings | null;
+  /** --proxy-protocol: every connection begins with a PROXY protocol header (absent: off). */
+  readonly proxyProtocol?: boolean;
 }
 
 /** How `hio serve` serves its directory. */
@@ -145,6 +147,7 @@ const OPTIONS = {
   'drain-timeout': { type: 'string' },
   lenient: { type: 'string', multiple: true },
   strict: { type: 'boolean' },
+  'proxy-protocol': { type: 'boolean' },
   spa: { type: 'boolean' },
   listing: { type: 'boolean' },
   cors: { type: 'boolean' },
@@ -205,6 +208,7 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
       limits,
       lenient: lenience(values.lenient ?? [], values.strict === true),
       files: fileSettings(command, dir, values, env),
+      ...(values['proxy-protocol'] === true && { proxyProtocol: true }),
     },
   };
 }
@@ -494,6 +498,10 @@ function serverOptions(keepAliveTymeout: number): string {
     ['--drain-timeout SECONDS', `on shutdown, how long requests in flight may finish (default ${HTTP_DEFAULTS.drainTymeout})`],
     ['--lenient NAME[,NAME]', `accept a deviation the strict parser rejects; NAME is one of ${LENIENCE_NAMES.join(', ')} (browserChars is on by default)`],
     ['--strict', 'every tolerance off, browserChars included (RFC 3986 targets only); --lenient names still apply'],
+    [
+      '--proxy-protocol',
+      'every connection must begin with a PROXY protocol header (v1 or v2, as HAProxy send-proxy sends); the client address comes from it; others are closed',
+    ],
   ];
   return rows.map(([flag, text]) => optionRow(flag, text)).join('') + optionRow('-h, --help', 'print this help');
 }

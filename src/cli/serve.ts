@@ -79,6 +79,7 @@ function serverFor(settings: ServeSettings): BareServer {
     headerTymeout: settings.headerTymeout,
     limits: settings.limits,
     lenient: settings.lenient,
+    proxyProtocol: settings.proxyProtocol ?? false,
   } satisfies BareServerOptions;
   const files = settings.files;
   if (settings.command === 'serve') return new BareServer({ ...options, steward: filesOnly(sinkOf(files!)) });

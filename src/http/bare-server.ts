@@ -110,6 +110,15 @@ export interface BareServerOptions {
    * rather than whole (default false; an AppServer's default is true).
    */
   readonly streamBodies?: boolean;
+  /**
+   * Every connection must begin with a PROXY protocol header (v1 or v2), as
+   * a proxy in front sends with HAProxy's `send-proxy`/`send-proxy-v2`; the
+   * client's address it carries becomes the connection's as the application
+   * sees it. A connection without a valid header within `headerTymeout` is
+   * closed unanswered, a fault with code HIO_ERR_PROXY_PROTOCOL (default
+   * false: only turn it on where nothing but the proxy can connect).
+   */
+  readonly proxyProtocol?: boolean;
   /** The steward class (default: the echoing Steward). */
   readonly steward?: StewardClass;
   /**
@@ -142,6 +151,7 @@ const KNOWN = [
   'serverName',
   'requiredHeaders',
   'streamBodies',
+  'proxyProtocol',
   'steward',
   'respond',
 ];
@@ -168,6 +178,7 @@ export class BareServer implements Serviceable, StewardHost {
   readonly serverName: string | null;
   readonly requiredHeaders: boolean;
   readonly streamBodies: boolean;
+  readonly proxyProtocol: boolean;
   readonly respond: RespondFunction | null;
   /** Faults contained by the server (application errors, broken responders). */
   faults = 0;
@@ -213,6 +224,8 @@ export class BareServer implements Serviceable, StewardHost {
     this.requiredHeaders = options.requiredHeaders ?? true;
     this.streamBodies = options.streamBodies ?? false;
     if (typeof this.streamBodies !== 'boolean') throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: streamBodies must be a boolean');
+    this.proxyProtocol = options.proxyProtocol ?? false;
+    if (typeof this.proxyProtocol !== 'boolean') throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: proxyProtocol must be a boolean');
     this.#Steward = options.steward ?? Steward;
     if (options.respond !== undefined && typeof options.respond !== 'function')
       throw new HioError('HIO_ERR_INVALID_OPTION', 'BareServer: respond must be a function (request) => Responder');
@@ -514,8 +527,13 @@ export class BareServerDoer extends ServiceDoer<BareServer> {
   }
 }
 
-/** The default fault handler: one report on stderr, with the request line and the stack. */
+/** The default fault handler: one report on stderr, with the request line and the stack (one line for a refused PROXY protocol header). */
 function report(error: unknown, request: Request | null): void {
+  if (error instanceof HioError && error.code === 'HIO_ERR_PROXY_PROTOCOL') {
+    // A peer that does not speak the PROXY protocol is no fault of the code: one line with the code, no stack.
+    process.stderr.write(`hio: refused a connection: ${error.message} (${error.code})\n`);
+    return;
+  }
   const where = request === null ? '' : ` answering ${request.method} ${request.target} ${request.version}`;
   const what = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   process.stderr.write(`hio: contained fault${where}: ${what}\n`);

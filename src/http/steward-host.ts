@@ -58,6 +58,11 @@ export interface StewardHost {
   readonly streamBodies: boolean;
   /** The server's respond function, used by stewards that do not override respond(); null for the echo. */
   readonly respond: RespondFunction | null;
+  /**
+   * Whether every connection begins with a PROXY protocol header, read
+   * before any request (absent: false).
+   */
+  readonly proxyProtocol?: boolean;
   /** True once the server began a graceful shutdown. */
   readonly draining: boolean;
   /** The tyme closure, or null before the server is wound. */

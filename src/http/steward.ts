@@ -39,6 +39,7 @@
 import { isUtf8 } from 'node:buffer';
 import { HioError, HttpParseError } from '../core/errors.js';
 import type { HeaderPair } from '../core/hict.js';
+import { formatAddress } from '../net/address.js';
 import type { Remoter } from '../net/connection.js';
 import { CustomResponder } from './custom-responder.js';
 import { queryPairs, type Request } from './request.js';
@@ -46,6 +47,7 @@ import type { RequestBody } from './request-body.js';
 import { Requestant } from './requestant.js';
 import { maySwitch } from './switching.js';
 import type { ConnectionHandler } from './connection-handler.js';
+import { readProxyHeader } from './proxy-protocol.js';
 import type { Responder } from './responder.js';
 import { ResponseWriter, type RequestHead } from './response-writer.js';
 import type { StewardHost } from './steward-host.js';
@@ -117,6 +119,8 @@ export class Steward implements ConnectionHandler {
   #lingerEnd = Infinity;
   #discarding = false;
   #discarded = 0;
+  /** The PROXY protocol header the connection begins with is still to be read (the server's proxyProtocol). */
+  #proxyHeader = false;
 
   constructor(server: StewardHost, remoter: Remoter) {
     this.server = server;
@@ -124,6 +128,7 @@ export class Steward implements ConnectionHandler {
     this.requestant = new Requestant(remoter.rxQueue, { limits: server.limits, lenient: server.lenient, methods: server.methods });
     remoter.tymeout = server.keepAliveTymeout;
     remoter.sendTymeout = server.sendTymeout;
+    this.#proxyHeader = server.proxyProtocol === true;
   }
 
   /**
@@ -216,6 +221,7 @@ export class Steward implements ConnectionHandler {
       this.done = true;
       return;
     }
+    if (this.#proxyHeader && !this.#readProxyHeader()) return;
     if (this.server.draining && !this.#drainSeen) this.#drain();
     if (this.#shutdown) {
       this.#linger();
@@ -235,6 +241,46 @@ export class Steward implements ConnectionHandler {
       remoter.shutdownSend();
       this.#linger();
     }
+  }
+
+  /**
+   * Reads the PROXY protocol header the connection must begin with: true
+   * once it is read, and the pass goes on to the requests behind it. A
+   * header that is malformed, or still incomplete when the peer closes, the
+   * connection goes idle or headerTymeout passes, closes the connection
+   * unanswered (the peer is a proxy, not an HTTP client) as a fault. A peer
+   * that closes having sent nothing (a proxy's connect-only health check),
+   * and a connection still without its header when the server drains, close
+   * quietly.
+   */
+  #readProxyHeader(): boolean {
+    const remoter = this.remoter;
+    let outcome = readProxyHeader(remoter);
+    if (outcome === 'done') {
+      this.#proxyHeader = false;
+      this.#headerDeadline = Infinity;
+      return true;
+    }
+    if (outcome === 'more') {
+      const tyme = this.#tyme();
+      if (this.#headerDeadline === Infinity) this.#headerDeadline = tyme + this.server.headerTymeout;
+      const silent = remoter.rxEnded && remoter.rxQueue.length === 0;
+      if (silent || this.server.draining) {
+        this.#finish();
+        return false;
+      }
+      if (!remoter.rxEnded && !remoter.expired && tyme < this.#headerDeadline) return false;
+      outcome = new HioError(
+        'HIO_ERR_PROXY_PROTOCOL',
+        remoter.rxEnded ? 'the peer closed within its PROXY protocol header' : 'the PROXY protocol header did not arrive in time',
+      );
+    }
+    // Named by the peer that sent it: the proxy, or whatever reached a port only a proxy should.
+    const peer = remoter.remoteAddress;
+    const from = peer === null ? 'an unknown peer' : formatAddress(peer);
+    this.server.fault(new HioError('HIO_ERR_PROXY_PROTOCOL', `${outcome.message}, from ${from}`, { cause: outcome }), null);
+    this.#finish();
+    return false;
   }
 
   /** The server began to drain: stop reading new requests; finish one whose bytes are arriving. */

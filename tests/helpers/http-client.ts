@@ -85,8 +85,8 @@ export interface HttpWorld {
   readonly doist: Doist;
   readonly net: SimNet;
   readonly server: BareServer;
-  /** A raw client; its received bytes feed `reader`. */
-  client(methods?: string[], autoRead?: boolean): { client: SimClient; reader: ResponseReader; read(): void };
+  /** A raw client (on host `localHost`, default 'client'); its received bytes feed `reader`. */
+  client(methods?: string[], autoRead?: boolean, localHost?: string): { client: SimClient; reader: ResponseReader; read(): void };
   /** Recurs until `done()` (checking every recur, reading clients first) or `seconds` passed; returns done(). */
   run(seconds: number, done?: () => boolean): boolean;
   /** As run, letting promises settle between recurs (tyme stays virtual): for applications that answer asynchronously. */
@@ -127,8 +127,8 @@ export function httpWorld(
     doist,
     net,
     server,
-    client(methods = [], autoRead = true) {
-      const client = new SimClient({ net, host: 'server', port: 80 });
+    client(methods = [], autoRead = true, localHost = 'client') {
+      const client = new SimClient({ net, localHost, host: 'server', port: 80 });
       const reader = new ResponseReader(methods);
       const read = (): void => {
         if (client.rxQueue.length > 0) reader.push(client.rxQueue.take(client.rxQueue.length));
