@@ -106,6 +106,8 @@ export class ClusterSupervisor implements ClusterView {
   #restarts = 0;
   #failure: Error | null = null;
   #killTimer: CancelTimer | null = null;
+  /** The tymeout of the drain asked for; null while running. */
+  #drainTymeout: number | null = null;
   #unclean = 0;
   #resolveListening!: (address: Address) => void;
   #rejectListening!: (error: Error) => void;
@@ -182,7 +184,9 @@ export class ClusterSupervisor implements ClusterView {
     const startedAt = this.#clock.now();
     let slot: Slot | null = null;
     const worker = this.#fork(env, {
-      message: (message) => this.#onMessage(message),
+      message: (message) => {
+        if (slot !== null) this.#onMessage(slot, message);
+      },
       exit: (code, signal) => {
         if (slot !== null) this.#onExit(index, slot, code, signal);
       },
@@ -191,9 +195,11 @@ export class ClusterSupervisor implements ClusterView {
     this.#slots[index] = slot;
   }
 
-  #onMessage(message: unknown): void {
+  #onMessage(slot: Slot, message: unknown): void {
     if (!isClusterMessage(message)) return;
     const report = message as WorkerMessage;
+    // A worker still starting when the drain was asked for had no ear for it yet: it hears it again now.
+    if (this.#drainTymeout !== null) slot.process.send({ hio: 'cluster', type: 'drain', tymeout: this.#drainTymeout });
     if (report.type === 'listening') {
       if (this.#address === null) {
         this.#address = { host: String(report.host), port: Number(report.port) };
@@ -246,6 +252,7 @@ export class ClusterSupervisor implements ClusterView {
   #stop(tymeout: number): void {
     if (this.#phase !== 'running') return;
     this.#phase = 'stopping';
+    this.#drainTymeout = tymeout;
     for (const cancel of this.#pending.values()) cancel();
     this.#pending.clear();
     for (const slot of this.#slots) slot?.process.send({ hio: 'cluster', type: 'drain', tymeout });
