@@ -82,6 +82,8 @@ const KNOWN = ['workers', 'restarts', 'killMargin', 'clock', 'fork', 'log'];
 interface Slot {
   readonly process: WorkerProcess;
   readonly startedAt: number;
+  /** Whether it reported listening. */
+  listened: boolean;
 }
 
 /** The primary of a cluster; see the module note. Starts its workers when constructed. */
@@ -105,6 +107,8 @@ export class ClusterSupervisor implements ClusterView {
   #portKey: number | null = null;
   #restarts = 0;
   #failure: Error | null = null;
+  /** Whether the cluster is stopping for a failure (a listen failure, the restart budget spent) rather than asked to. */
+  #failed = false;
   #killTimer: CancelTimer | null = null;
   /** The tymeout of the drain asked for; null while running. */
   #drainTymeout: number | null = null;
@@ -191,7 +195,7 @@ export class ClusterSupervisor implements ClusterView {
         if (slot !== null) this.#onExit(index, slot, code, signal);
       },
     });
-    slot = { process: worker, startedAt };
+    slot = { process: worker, startedAt, listened: false };
     this.#slots[index] = slot;
   }
 
@@ -201,6 +205,7 @@ export class ClusterSupervisor implements ClusterView {
     // A worker still starting when the drain was asked for had no ear for it yet: it hears it again now.
     if (this.#drainTymeout !== null) slot.process.send({ hio: 'cluster', type: 'drain', tymeout: this.#drainTymeout });
     if (report.type === 'listening') {
+      slot.listened = true;
       if (this.#address === null) {
         this.#address = { host: String(report.host), port: Number(report.port) };
         this.#resolveListening(this.#address);
@@ -213,6 +218,7 @@ export class ClusterSupervisor implements ClusterView {
   /** A worker could not listen: stop, rather than restart it in a loop. */
   #onListenFailure(error: NetError): void {
     if (this.#phase !== 'running') return;
+    this.#failed = true;
     if (this.#address === null) {
       this.#rejectListening(error);
     } else {
@@ -224,7 +230,13 @@ export class ClusterSupervisor implements ClusterView {
   #onExit(index: number, slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#slots[index] === slot) this.#slots[index] = null;
     if (this.#phase !== 'running') {
-      if (code !== 0) this.#unclean += 1;
+      // Ctrl-C reaches the whole process group: a worker still starting, not yet ignoring SIGINT, dies of it with nothing to drain.
+      const interrupted = signal === 'SIGINT' && !slot.listened;
+      // After a failure the workers' ends are no news: the failure is.
+      if (code !== 0 && !interrupted && !this.#failed) {
+        this.#unclean += 1;
+        this.#log(`hio: worker ${slot.process.pid} ${describeExit(code, signal)} while stopping`);
+      }
       this.#settle();
       return;
     }
@@ -232,6 +244,7 @@ export class ClusterSupervisor implements ClusterView {
     const delay = this.#budget.next(this.#clock.now(), slot.startedAt);
     if (delay === null) {
       const { maxRestarts, window } = this.#budget.policy;
+      this.#failed = true;
       this.#failure = new HioError('HIO_ERR_CLUSTER', `${exit}: more than ${maxRestarts} restarts within ${window} s; stopping`);
       this.#stop(HTTP_DEFAULTS.drainTymeout);
       return;

@@ -491,6 +491,11 @@ if the timeout cuts some off, or a second signal closes everything at once,
 it exits 1. Exit status 2 means a usage error or that the server could not
 listen. A timeout of 0 seconds means never (--keep-alive 0: idle
 connections stay open).
+
+With --workers N, N processes serve on one shared port and the first one
+only supervises them: it prints the listening line, restarts a worker that
+exits (after 0.1 s doubling to 5 s; more than 10 restarts within 60 s
+stop everything with status 1), and on SIGTERM or SIGINT drains them all.
 `;
 
 /** The option rows of the server commands' usage. */

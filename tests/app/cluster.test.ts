@@ -182,19 +182,20 @@ test('ClusterSupervisor gives up past the restart budget: the rest drain, finish
 });
 
 test('ClusterSupervisor stops at a listen failure instead of restarting: listening rejects with its code, finished resolves', async (t) => {
-  const { supervisor, clock, forked } = rig();
+  const { supervisor, clock, forked, log } = rig();
   forked[0]!.say({ hio: 'cluster', type: 'failed', code: 'EADDRINUSE', message: 'listen EADDRINUSE: address already in use' });
   const error = await t.throwsAsync(supervisor.listening);
   t.is((error as { code?: string }).code, 'EADDRINUSE');
   t.deepEqual(forked[1]!.sent, [{ hio: 'cluster', type: 'drain', tymeout: 0 }]);
   // The failed worker may report the failure again as it exits: no restart either way.
   forked[1]!.say({ hio: 'cluster', type: 'failed', code: 'EADDRINUSE', message: '' });
-  forked[0]!.exit(0);
+  forked[0]!.exit(2);
   forked[1]!.exit(0);
   clock.advance(60);
   t.is(forked.length, 2);
   await t.notThrowsAsync(supervisor.finished);
-  t.is(supervisor.unclean, 0);
+  t.is(supervisor.unclean, 0, 'the failure is the news, not the exits after it');
+  t.deepEqual(log, []);
 });
 
 test('ClusterSupervisor fails with HIO_ERR_CLUSTER when a restarted worker cannot listen', async (t) => {
@@ -385,4 +386,17 @@ test('ClusterLink#port puts the primary port in place of 0 only, and ignores a b
 test('clusterLink is null outside a worker forked by a hio cluster', (t) => {
   t.is(clusterLink({ [WORKER_ENV]: '1' }), null);
   t.is(clusterLink({}), null);
+});
+
+test('ClusterSupervisor counts a worker killed by SIGINT while stopping unclean only when it had listened (Ctrl-C reaches a starting worker too)', async (t) => {
+  const { supervisor, forked, log } = rig();
+  forked[0]!.listening();
+  void supervisor.close(5);
+  forked[1]!.exit(null, 'SIGINT');
+  t.is(supervisor.unclean, 0);
+  t.deepEqual(log, []);
+  forked[0]!.exit(null, 'SIGINT');
+  t.is(supervisor.unclean, 1);
+  t.deepEqual(log, ['hio: worker 100 was killed by SIGINT while stopping']);
+  await t.notThrowsAsync(supervisor.finished);
 });
