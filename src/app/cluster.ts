@@ -93,6 +93,8 @@ export class ClusterSupervisor implements ClusterView {
   readonly listening: Promise<Address>;
   /** Resolves once every worker is gone after close() or a listen failure; rejects with HIO_ERR_CLUSTER when the restart budget is spent. */
   readonly finished: Promise<void>;
+  /** Resolves once every worker is gone, whatever the outcome: for clean-ups that must not handle `finished`'s rejection for its owner. */
+  readonly stopped: Promise<void>;
   readonly #budget: RestartBudget;
   readonly #killMargin: number;
   readonly #clock: Clock;
@@ -117,6 +119,7 @@ export class ClusterSupervisor implements ClusterView {
   #rejectListening!: (error: Error) => void;
   #resolveFinished!: () => void;
   #rejectFinished!: (error: Error) => void;
+  #markStopped!: () => void;
 
   constructor(options: ClusterOptions) {
     checkOptions('ClusterSupervisor', options, KNOWN);
@@ -137,6 +140,7 @@ export class ClusterSupervisor implements ClusterView {
       this.#resolveFinished = resolve;
       this.#rejectFinished = reject;
     });
+    this.stopped = new Promise<void>((resolve) => (this.#markStopped = resolve));
     for (let index = 0; index < this.workers; index++) this.#start(index);
   }
 
@@ -284,6 +288,7 @@ export class ClusterSupervisor implements ClusterView {
     if (this.#address === null) this.#rejectListening(this.#failure ?? new HioError('HIO_ERR_CLUSTER', 'the cluster stopped before a worker listened'));
     if (this.#failure === null) this.#resolveFinished();
     else this.#rejectFinished(this.#failure);
+    this.#markStopped();
   }
 }
 

@@ -59,9 +59,14 @@ export interface ServeHandle {
    * runs no server, reading it throws `HIO_ERR_CLUSTER`.
    */
   readonly server: AppServer;
-  /** Resolves with the bound address once listening; rejects when listening failed (EADDRINUSE, …). */
+  /** Resolves with the bound address once listening (in a cluster's primary, once the first worker listens); rejects when listening failed (EADDRINUSE, …). */
   readonly listening: Promise<Address>;
-  /** Resolves once the server stopped (after close(), or a listen failure). */
+  /**
+   * Resolves once the server stopped (after close(), or a listen failure). In
+   * a cluster's primary: once every worker is gone; it rejects with
+   * `HIO_ERR_CLUSTER` when workers kept exiting past the restart budget, and
+   * left unhandled that rejection ends the primary with the error.
+   */
   readonly finished: Promise<void>;
   /**
    * Drains (stops accepting, lets requests under way finish, the last answer
@@ -107,7 +112,8 @@ function servePrimary(supervisor: ClusterSupervisor, signals: boolean): ServeHan
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
     };
-    supervisor.finished.then(off, off);
+    // Not on `finished`: a rejection nobody handles must still end the primary with the error.
+    void supervisor.stopped.then(off);
   }
   return {
     get server(): AppServer {

@@ -177,6 +177,7 @@ test('ClusterSupervisor gives up past the restart budget: the rest drain, finish
   t.regex(error.message, /worker 103 was killed by SIGSEGV: more than 2 restarts within 60 s/);
   const listenError = await t.throwsAsync(supervisor.listening, { instanceOf: HioError });
   t.is(listenError.code, 'HIO_ERR_CLUSTER');
+  await t.notThrowsAsync(supervisor.stopped);
   t.deepEqual(clock.pending, [], 'no timer left');
   t.is(forked.length, 4);
 });
