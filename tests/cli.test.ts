@@ -11,7 +11,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,11 @@ class Hio {
   readonly closed: Promise<Exit>;
   readonly #watch = new Watch();
 
-  constructor(args: readonly string[], env: Readonly<Record<string, string>> = {}) {
+  /** Spawned as the leader of its own process group, as a shell runs a command (Ctrl-C signals the whole group). */
+  readonly detached: boolean;
+
+  constructor(args: readonly string[], env: Readonly<Record<string, string>> = {}, detached = false) {
+    this.detached = detached;
     const inherited = { ...process.env };
     delete inherited['PORT'];
     delete inherited['HOST'];
@@ -92,6 +96,7 @@ class Hio {
       cwd: ROOT,
       env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached,
     });
     this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
       this.stdout += text;
@@ -133,6 +138,11 @@ class Hio {
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
+
+  /** Signals the whole process group, as Ctrl-C in a terminal does (spawn it detached). */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.child.pid!, signal);
+  }
 }
 
 /**
@@ -159,12 +169,20 @@ async function childSlot(): Promise<() => void> {
 }
 
 /** Starts hio once a slot is free; the slot is freed when it exits, and the test's teardown kills it if still running. */
-async function hio(t: { teardown(fn: () => void): void }, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Hio> {
+async function hio(t: { teardown(fn: () => void): void }, args: readonly string[], env: Readonly<Record<string, string>> = {}, detached = false): Promise<Hio> {
   const release = await childSlot();
-  const child = new Hio(args, env);
+  const child = new Hio(args, env, detached);
   void child.closed.then(release);
   t.teardown(() => {
     if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+    // Workers of a cluster, if any are left.
+    if (detached) {
+      try {
+        process.kill(-child.child.pid!, 'SIGKILL');
+      } catch {
+        // The group is gone.
+      }
+    }
   });
   return child;
 }
@@ -272,9 +290,12 @@ test('parseCommandLine serves echo on 127.0.0.1:8080 with the defaults when give
     drainTymeout: HTTP_DEFAULTS.drainTymeout,
     limits: {},
     lenient: {},
+    workers: 1,
     files: null,
   });
   t.is(serveSettings(['bench']).keepAliveTymeout, 60);
+  t.is(serveSettings(['--workers', '3']).workers, 3);
+  t.is(serveSettings(['serve', '--workers=auto']).workers, availableParallelism());
 });
 
 test('parseCommandLine maps each flag to its server option', (t) => {
@@ -296,6 +317,8 @@ test('parseCommandLine maps each flag to its server option', (t) => {
       '--lenient=bareLf,obsFold',
       '--lenient',
       'fragment',
+      '--workers',
+      '2',
     ],
     {},
   );
@@ -308,6 +331,7 @@ test('parseCommandLine maps each flag to its server option', (t) => {
     drainTymeout: 0,
     limits: { maxBodyBytes: 10, maxHeaderBytes: 2048 },
     lenient: { bareLf: true, obsFold: true, fragment: true },
+    workers: 2,
     files: null,
   });
   t.not(settings.limits.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes);
@@ -356,6 +380,7 @@ test('parseCommandLine rejects bad commands, flags and values with HIO_ERR_INVAL
     [['--drain-timeout', '-1'], {}],
     [['--lenient', 'bareLF'], {}],
     [['--lenient='], {}],
+    ...['0', '-1', '1.5', 'all', '', '1025'].map((value): [string[], NodeJS.ProcessEnv] => [[`--workers=${value}`], {}]),
   ];
   for (const [args, env] of cases) {
     const error = t.throws(() => parseCommandLine(args, env), { instanceOf: HioError }, `${args.join(' ')} ${JSON.stringify(env)}`);
@@ -698,4 +723,58 @@ test('hio bench with a $STATIC_DIR that does not exist says so on stderr and ser
   const exit = await server.exit();
   t.is(exit.code, 0);
   t.regex(exit.stderr, /STATIC_DIR .* is not a readable directory: serving without \/static\//);
+});
+
+// ---------------------------------------------------------------- --workers
+
+test('hio rejects --workers 0 with one line naming the value, exit status 2', async (t) => {
+  assertUsageError(t, await (await hio(t, ['--workers', '0'])).exit(), '--workers', '"0"');
+});
+
+test('hio echo --workers 2 prints one listening line, serves, and on Ctrl-C to its process group lets an upload finish and exits 0', async (t) => {
+  const server = await hio(t, ['echo', '--port', '0', '--workers', '2', '--drain-timeout', '30'], {}, true);
+  await server.port();
+  t.regex(server.stdout, /^hio echo service listening on http:\/\/127\.0\.0\.1:\d+\/ \(2 workers\)\n$/);
+  const body = 'y'.repeat(5_000);
+  const client = await startUpload(t, server, body.length);
+  // Ctrl-C reaches the primary and both workers: the workers leave it to the primary, which drains them.
+  server.signalGroup('SIGINT');
+  await server.output('stderr', /draining/);
+  client.send(body);
+  await client.responses(1);
+  const response = client.reader.responses[0]!;
+  t.is(response.status, 200);
+  t.is(echoOf(response.body)['body'], body);
+  await client.closedByServer();
+  const exit = await server.exit();
+  t.is(exit.code, 0, exit.stderr);
+  t.deepEqual(lines(exit.stderr), ['hio: SIGINT: draining 2 workers (30 s; signal again to force)']);
+  t.is(lines(exit.stdout).length, 1, 'the listening line, once');
+});
+
+test('hio serve DIR --workers 2 serves its files from the workers and exits 0 on SIGTERM', async (t) => {
+  const dir = await siteDir(t);
+  const server = await hio(t, ['serve', dir, '--port', '0', '--workers', '2'], {}, true);
+  const port = await server.port();
+  t.regex(server.stdout, /^hio files of .+ listening on http:\/\/127\.0\.0\.1:\d+\/ \(2 workers\)\n$/);
+  for (let index = 0; index < 4; index++) {
+    const client = new Client(port);
+    t.teardown(() => client.destroy());
+    client.send('GET /docs/a.txt HTTP/1.1\r\nHost: hio\r\nConnection: close\r\n\r\n');
+    await client.responses(1);
+    t.is(client.reader.responses[0]!.body.toString(), 'alpha\n');
+  }
+  server.signal('SIGTERM');
+  const exit = await server.exit();
+  t.is(exit.code, 0, exit.stderr);
+  t.regex(exit.stderr, /^hio: SIGTERM: draining 2 workers/m);
+});
+
+test('hio echo --workers 2 reports a port in use in one line, exit status 2, without restarting its workers', async (t) => {
+  const holder = createServer();
+  t.teardown(() => holder.close());
+  holder.listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const port = (holder.address() as { port: number }).port;
+  assertUsageError(t, await (await hio(t, ['--port', String(port), '--workers', '2'], {}, true)).exit(), `hio: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
 });

@@ -62,6 +62,8 @@ export interface ServeSettings {
   readonly limits: Partial<HttpLimits>;
   /** Only the tolerances turned on by --lenient. */
   readonly lenient: Partial<HttpLenience>;
+  /** --workers: server processes sharing the port (1: this process serves; more: it is their cluster's primary). */
+  readonly workers: number;
   /** The files served: DIR of `hio serve`, $STATIC_DIR of `hio bench`; null for none. */
   readonly files: FileSettings | null;
   /** --proxy-protocol: every connection begins with a PROXY protocol header (absent: off). */
@@ -145,6 +147,7 @@ const OPTIONS = {
   'keep-alive': { type: 'string' },
   'header-timeout': { type: 'string' },
   'drain-timeout': { type: 'string' },
+  workers: { type: 'string' },
   lenient: { type: 'string', multiple: true },
   strict: { type: 'boolean' },
   'proxy-protocol': { type: 'boolean' },
@@ -207,6 +210,7 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
       drainTymeout: values['drain-timeout'] === undefined ? HTTP_DEFAULTS.drainTymeout : seconds('--drain-timeout', values['drain-timeout']),
       limits,
       lenient: lenience(values.lenient ?? [], values.strict === true),
+      workers: values.workers === undefined ? 1 : workerCount(values.workers),
       files: fileSettings(command, dir, values, env),
       ...(values['proxy-protocol'] === true && { proxyProtocol: true }),
     },
@@ -395,6 +399,13 @@ function seedRange(value: string): readonly [number, number] {
   throw invalid(`--seeds must be A..B with 0 <= A <= B < 2^32, or a count N >= 1 for 1..N, got ${quote(value)}`);
 }
 
+/** `--workers N|auto`: an integer in [1, 1024], or the available parallelism. */
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  if (/^\d{1,4}$/.test(value) && Number(value) >= 1 && Number(value) <= 1024) return Number(value);
+  throw invalid(`--workers must be an integer in [1, 1024] or 'auto', got ${quote(value)}`);
+}
+
 function seedNumber(flag: string, value: string): number {
   if (/^\d+$/.test(value) && Number(value) <= MAX_SEED) return Number(value);
   throw invalid(`${flag} must be an integer in [0, 2^32), got ${quote(value)}`);
@@ -484,6 +495,11 @@ if the timeout cuts some off, or a second signal closes everything at once,
 it exits 1. Exit status 2 means a usage error or that the server could not
 listen. A timeout of 0 seconds means never (--keep-alive 0: idle
 connections stay open).
+
+With --workers N, N processes serve on one shared port and the first one
+only supervises them: it prints the listening line, restarts a worker that
+exits (after 0.1 s doubling to 5 s; more than 10 restarts within 60 s
+stop everything with status 1), and on SIGTERM or SIGINT drains them all.
 `;
 
 /** The option rows of the server commands' usage. */
@@ -496,6 +512,7 @@ function serverOptions(keepAliveTymeout: number): string {
     ['--keep-alive SECONDS', `idle keep-alive timeout; 0 for none (default ${keepAliveTymeout})`],
     ['--header-timeout SECONDS', `deadline for a header section from its first byte; 408 after it (default ${HTTP_DEFAULTS.headerTymeout})`],
     ['--drain-timeout SECONDS', `on shutdown, how long requests in flight may finish (default ${HTTP_DEFAULTS.drainTymeout})`],
+    ['--workers N|auto', `server processes sharing the port, a crashed one restarted (default 1; auto: ${availableParallelism()} here)`],
     ['--lenient NAME[,NAME]', `accept a deviation the strict parser rejects; NAME is one of ${LENIENCE_NAMES.join(', ')} (browserChars is on by default)`],
     ['--strict', 'every tolerance off, browserChars included (RFC 3986 targets only); --lenient names still apply'],
     [

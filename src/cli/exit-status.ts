@@ -9,7 +9,7 @@ export const ExitStatus = {
   ok: 0,
   /** Shut down by force: a second SIGTERM or SIGINT while draining. */
   forced: 1,
-  /** `hio sim`: a seed failed (a violation, an error, a worker crash), in the range or in the bank. */
+  /** `hio sim`: a seed failed (a violation, an error, a worker crash), in the range or in the bank; a server with --workers: its workers kept exiting past the restart budget. */
   failed: 1,
   /** An unknown command or flag, an invalid value, the server could not listen, or a scenario file that is missing or exports no scenario. */
   usage: 2,

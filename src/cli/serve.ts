@@ -14,6 +14,12 @@
  *
  * Exit statuses: 0 after a clean shutdown, 1 when forced (by a signal or the
  * drain timeout), 2 for an invalid option or a listen failure.
+ *
+ * With `--workers N` (N > 1) the process is the primary of a cluster and
+ * runs `cli/serve-cluster.ts` instead; each worker it forks runs this same
+ * command, but reports its address (or its listen failure) to the primary
+ * instead of printing it, and drains when the primary says so (the primary
+ * handles SIGTERM and SIGINT for all of them; see `app/cluster-link.ts`).
  */
 import { HioError } from '../core/errors.js';
 import { formatAddress } from '../net/address.js';
@@ -21,6 +27,7 @@ import type { Dog } from '../doing/doable.js';
 import { doify } from '../doing/doify.js';
 import { Doist } from '../doing/doist.js';
 import { stat } from 'node:fs/promises';
+import { clusterLink, type ClusterLink } from '../app/cluster-link.js';
 import { StaticSink } from '../app/static-sink.js';
 import { BareServer, BareServerDoer, type BareServerOptions, type StewardClass } from '../http/bare-server.js';
 import type { Request } from '../http/request.js';
@@ -30,6 +37,7 @@ import { ConformanceSteward } from '../testing/conformance-steward.js';
 import { HelloSteward } from '../testing/hello-steward.js';
 import { SERVE_COMMANDS, type FileSettings, type ServeCommand, type ServeSettings } from './command-line.js';
 import { ExitStatus } from './exit-status.js';
+import { superviseServe } from './serve-cluster.js';
 
 const STEWARDS: Readonly<Record<Exclude<ServeCommand, 'serve'>, StewardClass>> = Object.freeze({
   echo: Steward,
@@ -115,9 +123,11 @@ async function checkDirectory(files: FileSettings | null): Promise<boolean> {
  */
 export async function serve(given: ServeSettings): Promise<ExitStatus> {
   let settings = given;
+  const link = settings.workers > 1 ? clusterLink() : null;
+  if (link !== null) settings = { ...settings, port: link.port(settings.port) };
   if (settings.command === 'bench' && settings.files !== null && !(await isDirectory(settings.files.dir))) {
     // $STATIC_DIR is optional for a benchmark run (its files may not be made yet): hello world still answers.
-    console.error(`hio: $STATIC_DIR ${JSON.stringify(settings.files.dir)} is not a readable directory: serving without /static/`);
+    if (link === null) console.error(`hio: $STATIC_DIR ${JSON.stringify(settings.files.dir)} is not a readable directory: serving without /static/`);
     settings = { ...settings, files: null };
   }
   if (!(await checkDirectory(settings.files))) return ExitStatus.usage;
@@ -132,48 +142,66 @@ export async function serve(given: ServeSettings): Promise<ExitStatus> {
     }
     throw error;
   }
+  if (settings.workers > 1 && link === null) return superviseServe(settings);
+  return serveHere(settings, server, link);
+}
+
+/** Runs `server` until drained, as the module note says; in a cluster's worker, on the primary's word through `link`. */
+async function serveHere(settings: ServeSettings, server: BareServer, link: ClusterLink | null): Promise<ExitStatus> {
   const serverDoer = new BareServerDoer(server);
   const controller = new AbortController();
   let status: ExitStatus = ExitStatus.ok;
   /** The first signal received, which asks for the drain; null until then. */
   let signalled: NodeJS.Signals | null = null;
+  /** In a worker, the drain's tymeout once the primary (or a SIGTERM) asked for it; null until then. */
+  let drainTymeout: number | null = null;
+  link?.onDrain((tymeout) => {
+    drainTymeout ??= tymeout ?? settings.drainTymeout;
+    shutdown.wake();
+  });
 
   const announce = doify(function* announce(): Dog {
     for (;;) {
+      if (server.servant.opened && link !== null) {
+        link.listening(server.servant.address);
+        return true;
+      }
       if (server.servant.opened) {
         const about = settings.command === 'serve' ? `files of ${settings.files!.dir}` : SERVE_COMMANDS[settings.command].about;
         console.log(`hio ${about} listening on http://${formatAddress(server.servant.address)}/`);
         return true;
       }
       if (server.servant.error !== null) {
-        console.error(`hio: cannot listen on ${formatAddress(settings)}: ${server.servant.error.code}`);
+        // A worker's failure is the primary's to print.
+        if (link === null) console.error(`hio: cannot listen on ${formatAddress(settings)}: ${server.servant.error.code}`);
+        else link.failed(server.servant.error);
         status = ExitStatus.usage;
         controller.abort();
         return false;
       }
       // Told to stop before listening: nothing to announce.
-      if (signalled !== null) return false;
+      if (signalled !== null || drainTymeout !== null) return false;
       yield 0;
     }
   });
 
   const shutdown = doify(function* shutdown(): Dog {
-    // Asleep until the signal handler wakes it.
-    while (signalled === null) yield Infinity;
+    // Asleep until the signal handler (or, in a worker, the primary) wakes it.
+    while (signalled === null && drainTymeout === null) yield Infinity;
     // Called inside a pass rather than from the handler, so the server sees
     // the drain between two of its own passes like any other state change.
-    server.drain(settings.drainTymeout);
+    server.drain(drainTymeout ?? settings.drainTymeout);
     // The server doer sleeps until its own next due tyme; drain has work for it now.
     serverDoer.wake();
     // Printed after drain() was called: whoever reads it knows draining began.
-    console.error(`hio: ${signalled}: draining (${settings.drainTymeout} s; signal again to force)`);
+    if (signalled !== null) console.error(`hio: ${signalled}: draining (${settings.drainTymeout} s; signal again to force)`);
     // Once per Doist tock (1/32 s): cheap, and the exit follows the drain closely.
     while (!server.drained) yield 0;
     const cut = server.drainCut;
     if (cut > 0) {
       // Not a clean drain: say so, and exit as a forced shutdown does.
       console.error(
-        `hio: drain timeout (${settings.drainTymeout} s) passed: ${cut} connection${cut === 1 ? '' : 's'} cut; raise --drain-timeout to let them finish`,
+        `hio: ${link === null ? '' : `worker ${process.pid}: `}drain timeout (${drainTymeout ?? settings.drainTymeout} s) passed: ${cut} connection${cut === 1 ? '' : 's'} cut; raise --drain-timeout to let them finish`,
       );
       status = ExitStatus.forced;
     }
@@ -195,13 +223,17 @@ export async function serve(given: ServeSettings): Promise<ExitStatus> {
     server.close();
     controller.abort();
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // A worker's signals are the link's: SIGINT is the primary's to act on, SIGTERM a drain.
+  if (link === null) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
   try {
     await new Doist({ real: true }).run([serverDoer, announce, shutdown], { signal: controller.signal });
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    link?.done();
   }
   return status;
 }

@@ -65,7 +65,7 @@ export const errorCodes = {
   HIO_ERR_OFFLOAD_CRASHED: 'the worker running an offloaded task exited or failed before finishing it',
   HIO_ERR_OFFLOAD_CLOSED: 'the worker pool is closed: no task is accepted',
   HIO_ERR_PROXY_PROTOCOL: 'a PROXY protocol header is missing or malformed',
-  HIO_ERR_CLUSTER: 'a worker process could not be kept running within the restart budget',
+  HIO_ERR_CLUSTER: 'a worker process could not be kept running within the restart budget, or the primary was asked for what only a worker has',
 } as const;
 
 /** One of the stable error codes. */
