@@ -1,8 +1,8 @@
 // Blocking work on the loop or off it (never part of CI). The server of
-// scripts/servers/offload-burn.mjs runs twice: /burn (20 ms of CPU a request)
-// done inline on the I/O loop, then offloaded to a WorkerOffload. Each time
+// scripts/servers/offload-burn.mjs runs three times: /hello alone, then with /burn (20 ms of CPU a request)
+// done inline on the I/O loop, then offloaded to a WorkerOffload. With the burn,
 // `wrk -c<conns>` drives /burn while a second wrk, one connection, measures
-// /hello; the table gives /hello p50 and p99 and /burn req/s of both modes.
+// /hello; the table gives /hello p50 and p99 and /burn req/s of each mode.
 // Run after `npm run build` (npm run bench:offload does both):
 //   node scripts/bench-offload.mjs [--duration=5] [--conns=4] [--burn=20] [--threads=N]
 import { spawn, spawnSync } from 'node:child_process';
@@ -78,23 +78,25 @@ function non2xx(out) {
 }
 
 const rows = [];
-for (const mode of ['inline', 'offload']) {
-  const server = await start(mode);
+// First /hello alone (what its p99 is without the burn), then with the burn inline, then offloaded.
+for (const mode of ['alone', 'inline', 'offload']) {
+  const alone = mode === 'alone';
+  const server = await start(alone ? 'inline' : mode);
   const base = `http://127.0.0.1:${server.port}`;
   // A short warm-up: the worker threads start, the JIT settles.
-  await wrk(['-t1', '-c1', '-d1s', `${base}/burn`]);
+  await wrk(['-t1', '-c1', '-d1s', `${base}/${alone ? 'hello' : 'burn'}`]);
   const [burn, hello] = await Promise.all([
-    wrk(['-t1', `-c${conns}`, `-d${duration}s`, `${base}/burn`]),
+    alone ? Promise.resolve('') : wrk(['-t1', `-c${conns}`, `-d${duration}s`, `${base}/burn`]),
     wrk(['-t1', '-c1', `-d${duration}s`, '--latency', `${base}/hello`]),
   ]);
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
   rows.push({
-    mode: server.what,
+    mode: alone ? 'no /burn load' : server.what,
     p50: percentile(hello, 50),
     p99: percentile(hello, 99),
     hellos: rate(hello),
-    burns: rate(burn),
+    burns: alone ? 0 : rate(burn),
     errors: non2xx(burn) + non2xx(hello),
   });
 }
