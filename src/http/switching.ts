@@ -11,7 +11,9 @@
  * is used when it named exactly one. A CONNECT reaches an application only
  * when the server's `methods` include it (otherwise it is answered 501).
  * With `raw`, nothing is written: the protocol writes its own answer (a
- * Node library such as `ws` writes its 101 itself).
+ * Node library such as `ws` writes its 101 itself). A request body still
+ * arriving is read to its end before the switch (what the application did
+ * not read is dropped): the new protocol begins after the whole request.
  */
 import { HioError } from '../core/errors.js';
 import { Hict } from '../core/hict.js';
@@ -104,6 +106,15 @@ export class SwitchResponder implements Responder {
   }
 
   pour(writer: ResponseWriter): boolean {
+    const body = writer.request.bodyStream;
+    if (body !== undefined && !body.ended) {
+      // The switch takes effect after the whole request: a body still arriving is read to its end first, unread bytes dropped.
+      if (body.error !== null) throw new HioError('HIO_ERR_UPGRADE', 'the request body failed before the switch', { cause: body.error });
+      body.take();
+      writer.suspend();
+      void body.wait().then(() => writer.resume());
+      return false;
+    }
     if (this.#options.raw === true) return true;
     const { status, headers } = switchHead(writer.request, this.#options);
     writer.send({ status, headers });

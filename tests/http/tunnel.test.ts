@@ -230,3 +230,16 @@ test('a tunnel can be ended by the protocol, and the connection closes once the 
   client.shutdownSend();
   t.true(world.run(2, () => world.server.servant.remoters.size === 0));
 });
+
+test('an upgrade request with a body switches after the whole body, streamed or not; the tunnel gets only what follows it', async (t) => {
+  for (const streamBodies of [false, true]) {
+    const { world, client, text } = switching(() => shout, { streamBodies });
+    client.tx(Buffer.from('POST /up HTTP/1.1\r\nHost: server\r\nConnection: Upgrade\r\nUpgrade: shout\r\nContent-Length: 10\r\n\r\nbody-'));
+    await world.settle(1, () => false);
+    t.false(text().includes('101'), `streamBodies ${streamBodies}: no switch before the body is in`);
+    client.tx(Buffer.from('bytesafter'));
+    t.true(await world.settle(2, () => text().endsWith('AFTER')), `streamBodies ${streamBodies}`);
+    t.regex(text(), /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    t.is(text().slice(text().indexOf('\r\n\r\n') + 4), 'AFTER');
+  }
+});
