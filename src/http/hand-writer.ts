@@ -232,10 +232,13 @@ export class HandWriter {
    * through, a 2xx) with `options.headers`, and runs `protocol` on the
    * connection once the function has returned: see {@link SwitchResponder}.
    * Before the head only; throws HIO_ERR_UPGRADE when the request offered
-   * no upgrade. Resolves once the answer is out.
+   * no upgrade, or when its body is still arriving (read it first: the new
+   * protocol begins after the whole request). Resolves once the answer is out.
    */
   switchProtocols(protocol: TunnelProtocol, options: SwitchOptions = {}): Promise<void> {
     this.#beforeHead();
+    const body = this.#writer.request.bodyStream;
+    if (body !== undefined && !body.ended) throw new HioError('HIO_ERR_UPGRADE', 'read the request body to its end before switching protocols');
     const { status, headers } = switchHead(this.#writer.request, options);
     this.#status = status;
     for (const pair of headers) this.#headers.push(pair);

@@ -243,3 +243,21 @@ test('an upgrade request with a body switches after the whole body, streamed or 
     t.is(text().slice(text().indexOf('\r\n\r\n') + 4), 'AFTER');
   }
 });
+
+test('a hand writer switching while the body still arrives is refused before anything is written (500)', async (t) => {
+  const faults: unknown[] = [];
+  const world = httpWorld({
+    streamBodies: true,
+    onError: (error) => faults.push(error),
+    respond: () =>
+      new HandResponder(async (writer) => {
+        await writer.switchProtocols(shout);
+      }),
+  });
+  const { client } = world.client([], false);
+  const { text } = receivedText(client);
+  client.tx(Buffer.from('POST /up HTTP/1.1\r\nHost: server\r\nConnection: Upgrade\r\nUpgrade: shout\r\nContent-Length: 10\r\n\r\nbody-'));
+  t.true(await world.settle(2, () => text().includes('\r\n\r\n')));
+  t.regex(text(), /^HTTP\/1\.1 500 /);
+  t.is((faults[0] as HioError).code, 'HIO_ERR_UPGRADE');
+});
