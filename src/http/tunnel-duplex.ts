@@ -21,6 +21,7 @@
 import { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { peerAddress } from './proxy-protocol.js';
 import type { Request } from './request.js';
 import type { Tunnel, TunnelService } from './tunnel.js';
 
@@ -54,12 +55,13 @@ export class TunnelDuplex extends Duplex {
     return this.#tunnel;
   }
 
+  /** The client's address: the PROXY protocol's when the server reads one, else the connection's peer. */
   get remoteAddress(): string | undefined {
-    return this.#tunnel.remoter.remoteAddress?.host;
+    return peerAddress(this.#tunnel.remoter)?.host;
   }
 
   get remotePort(): number | undefined {
-    return this.#tunnel.remoter.remoteAddress?.port;
+    return peerAddress(this.#tunnel.remoter)?.port;
   }
 
   get remoteFamily(): string | undefined {
@@ -118,7 +120,9 @@ export class TunnelDuplex extends Duplex {
     const tunnel = this.#tunnel;
     if (this.destroyed) return;
     let moved = false;
-    while (this.#wanted) {
+    // Once the peer ended, nothing more arrives: what is left goes to the stream's buffer whether or not it is read now.
+    const last = tunnel.remoter.rxEnded;
+    while (this.#wanted || last) {
       const chunk = tunnel.read();
       if (chunk === null) break;
       moved = true;
@@ -141,12 +145,19 @@ export class TunnelDuplex extends Duplex {
   lost(): void {
     if (this.destroyed) return;
     const failure = this.#tunnel.failure ?? this.#tunnel.remoter.error;
-    if (failure === null && !this.#endPushed) {
-      // Closed without a failure: what arrived is still delivered, then the end.
+    if (failure === null) {
+      // Closed without a failure: what arrived is still delivered, then the end; the stream closes once that is read.
       this.pump();
+      if (!this.#endPushed) {
+        this.#endPushed = true;
+        this.push(null);
+      }
+      if (this.readableEnded) this.destroy();
+      else this.once('end', () => this.destroy());
+      return;
     }
     // A socket emits 'error' for a reset; without a listener that would end the process, so it is only said to one.
-    this.destroy(failure !== null && this.listenerCount('error') > 0 ? failure : undefined);
+    this.destroy(this.listenerCount('error') > 0 ? failure : undefined);
   }
 
   override _read(): void {

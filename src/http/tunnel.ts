@@ -108,15 +108,11 @@ export class Tunnel implements ConnectionHandler {
   }
 
   get busy(): boolean {
-    return this.#woken || (this.#blocked && this.#state === State.open);
+    return this.#woken;
   }
 
   get deadline(): number {
     return this.#lingerEnd;
-  }
-
-  get settling(): boolean {
-    return false;
   }
 
   /** The server's tyme now (0 before it is wound). */
@@ -190,7 +186,8 @@ export class Tunnel implements ConnectionHandler {
     this.#state = State.ending;
     this.remoter.shutdownSend();
     this.#lingerEnd = this.tyme + this.host.maxLingerTymeout;
-    this.#woken = true;
+    // Called between passes (a library's end()), the server must still see it.
+    this.wake();
   }
 
   /** Closes the connection at once; unsent bytes are dropped. */
@@ -222,16 +219,6 @@ export class Tunnel implements ConnectionHandler {
       this.#abandon(null);
       return;
     }
-    if (this.#state === State.ending && (remoter.rxEnded || this.tyme >= this.#lingerEnd)) {
-      // Both sides ended (what the peer sent last is the protocol's to read now), or the peer never ended its own.
-      this.#service.service(this);
-      if (remoter.rxEnded) this.close();
-      else {
-        this.#abandon(null);
-        remoter.close();
-      }
-      return;
-    }
     if (remoter.expired) {
       const owing = remoter.txPending > 0;
       this.#abandon(
@@ -243,11 +230,40 @@ export class Tunnel implements ConnectionHandler {
       remoter.close();
       return;
     }
+    if (this.#state === State.ending && !remoter.rxEnded && this.tyme >= this.#lingerEnd) {
+      // The peer never ended its side.
+      this.#abandon(null);
+      remoter.close();
+      return;
+    }
     if (this.#blocked && remoter.txPending < this.highWater) this.#blocked = false;
     this.#service.service(this);
+    this.#finish();
   }
 
-  settle(): void {}
+  /**
+   * True while the tunnel waits on its sends: a write found the connection
+   * full (the protocol runs again once there is room), or both sides ended
+   * and the last bytes are still going out.
+   */
+  get settling(): boolean {
+    return this.#state !== State.done && (this.#blocked || this.#state === State.ending);
+  }
+
+  /** After the pass's sends: room again wakes the protocol; an ended tunnel whose last bytes are out closes. */
+  settle(): void {
+    if (this.#state === State.done) return;
+    if (this.#blocked && this.remoter.txPending < this.highWater) {
+      this.#blocked = false;
+      this.wake();
+    }
+    this.#finish();
+  }
+
+  /** Both sides ended and every byte is out: the connection closes (never before: closing drops what is unsent). */
+  #finish(): void {
+    if (this.#state === State.ending && this.remoter.rxEnded && this.remoter.txPending === 0) this.close();
+  }
 
   abandon(): void {
     this.#abandon(null);

@@ -244,3 +244,32 @@ test('an application the server lets CONNECT through opens a tunnel with upgrade
   }
   t.deepEqual(seen, ['CONNECT http://upstream.example:443/']);
 });
+
+test('a paused Duplex still gets every byte the peer sent before a clean close, then its end and close', async (t) => {
+  let duplex: TunnelDuplex | null = null;
+  const events: string[] = [];
+  const fetch = (request: Request): Response =>
+    upgradeNode(request, (_req, socket) => {
+      duplex = socket;
+      socket.pause();
+      socket.on('end', () => events.push('end'));
+      socket.on('close', () => events.push('close'));
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\n');
+      socket.end('bye');
+    });
+  const world = httpWorld({}, {}, appServer(fetch));
+  const { client } = world.client([], false);
+  const { text } = receivedText(client);
+  client.tx(Buffer.from('GET /raw HTTP/1.1\r\nHost: server\r\nUpgrade: raw\r\nConnection: upgrade\r\n\r\n'));
+  t.true(await world.settle(2, () => text().endsWith('bye')));
+  client.tx(Buffer.alloc(50_000, 7));
+  client.shutdownSend();
+  t.true(await world.settle(3, () => world.server.servant.remoters.size === 0));
+  const socket = duplex! as TunnelDuplex;
+  let bytes = 0;
+  socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  socket.resume();
+  t.true(await world.settle(2, () => events.includes('close')));
+  t.is(bytes, 50_000);
+  t.deepEqual(events, ['end', 'close']);
+});

@@ -28,14 +28,22 @@ function* shout(tunnel: Tunnel): Generator<unknown, void, void> {
 }
 
 /** A world whose server switches /up requests to `protocol` and answers others with "plain". */
-function switching(protocol: () => TunnelProtocol, serverOptions: Parameters<typeof httpWorld>[0] = {}, options: SwitchOptions = {}) {
+function switching(
+  protocol: () => TunnelProtocol,
+  serverOptions: Parameters<typeof httpWorld>[0] = {},
+  options: SwitchOptions = {},
+  netOptions: Parameters<typeof httpWorld>[1] = {},
+) {
   const faults: unknown[] = [];
-  const world = httpWorld({
-    onError: (error) => faults.push(error),
-    respond: (request: Request): Responder =>
-      request.path === '/up' || request.method === 'CONNECT' ? new SwitchResponder(protocol(), options) : new CustomResponder({ body: 'plain' }),
-    ...serverOptions,
-  });
+  const world = httpWorld(
+    {
+      onError: (error) => faults.push(error),
+      respond: (request: Request): Responder =>
+        request.path === '/up' || request.method === 'CONNECT' ? new SwitchResponder(protocol(), options) : new CustomResponder({ body: 'plain' }),
+      ...serverOptions,
+    },
+    netOptions,
+  );
   const { client } = world.client([], false);
   const { text } = receivedText(client);
   return { world, client, text, faults };
@@ -260,4 +268,84 @@ test('a hand writer switching while the body still arrives is refused before any
   t.true(await world.settle(2, () => text().includes('\r\n\r\n')));
   t.regex(text(), /^HTTP\/1\.1 500 /);
   t.is((faults[0] as HioError).code, 'HIO_ERR_UPGRADE');
+});
+
+test('a tunnel blocked on a peer that reads nothing costs no passes: the server is not due until the connection has room', (t) => {
+  let calls = 0;
+  const pour: TunnelService = {
+    service(tunnel) {
+      calls += 1;
+      while (tunnel.write(Buffer.alloc(16 * 1024, 1)));
+    },
+  };
+  const { world, client } = switching(() => pour, { highWater: 64 * 1024 });
+  client.tx(Buffer.from(UPGRADE('/up')));
+  world.run(2);
+  const before = calls;
+  let dueNow = 0;
+  world.run(2, () => {
+    if (world.server.nextDue() <= world.doist.tyme) dueNow += 1;
+    return false;
+  });
+  t.is(dueNow, 0);
+  t.is(calls, before);
+  // Room again (the client reads) runs the protocol again.
+  t.true(
+    world.run(2, () => {
+      if (client.rxQueue.length > 0) client.rxQueue.take(client.rxQueue.length);
+      return calls > before;
+    }),
+  );
+});
+
+test('a tunnel ending after the peer ended still delivers every byte it wrote before closing', (t) => {
+  const total = 1024 * 1024;
+  let sent = 0;
+  // Read until the peer ends, then answer 1 MiB within backpressure, then end.
+  const answer: TunnelService = {
+    service(tunnel) {
+      tunnel.read();
+      if (!tunnel.ended) return;
+      while (sent < total) {
+        sent += 16 * 1024;
+        if (!tunnel.write(Buffer.alloc(16 * 1024, 1))) return;
+      }
+      tunnel.end();
+    },
+  };
+  function* echo(tunnel: Tunnel): Generator<unknown, void, void> {
+    for (;;) {
+      const bytes = tunnel.read();
+      if (bytes !== null) tunnel.write(bytes);
+      if (tunnel.ended) return;
+      yield;
+    }
+  }
+  const upload = Buffer.alloc(512 * 1024, 2);
+  for (const [protocol, sends, expected] of [
+    [answer, [Buffer.from('question')], total],
+    [echo, [upload], upload.length],
+  ] as const) {
+    const { world, client } = switching(() => protocol, { highWater: 64 * 1024 }, {}, { bandwidth: 1024 * 1024 });
+    client.tx(Buffer.from(UPGRADE('/up')));
+    for (const bytes of sends) client.tx(bytes);
+    client.shutdownSend();
+    let received = 0;
+    let first = '';
+    t.true(
+      world.run(30, () => {
+        if (client.rxQueue.length > 0) {
+          const chunk = client.rxQueue.take(client.rxQueue.length);
+          received += chunk.length;
+          if (first.length < 512) first += chunk.subarray(0, 512).toString('latin1');
+        }
+        return client.rxEnded || client.cutoff;
+      }),
+    );
+    // What came after the 101's head.
+    const got = received - (first.indexOf('\r\n\r\n') + 4);
+    t.is(client.error, null);
+    t.is(got, expected);
+    t.true(world.run(2, () => world.server.servant.remoters.size === 0));
+  }
 });
