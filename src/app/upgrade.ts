@@ -23,7 +23,7 @@
 import { HioError } from '../core/errors.js';
 import type { Request as HttpRequest } from '../http/request.js';
 import type { Responder } from '../http/responder.js';
-import { SwitchResponder, switchHead, type SwitchOptions } from '../http/switching.js';
+import { SwitchResponder, offeredProtocols, switchHead, type SwitchOptions } from '../http/switching.js';
 import type { TunnelOptions, TunnelProtocol } from '../http/tunnel.js';
 import { NodeUpgrade, type NodeUpgradeListener } from '../http/tunnel-duplex.js';
 
@@ -58,7 +58,9 @@ export function upgrade(request: Request, protocol: TunnelProtocol, options: Swi
  */
 export function upgradeNode(request: Request, listener: NodeUpgradeListener, options: TunnelOptions = {}): Response {
   if (typeof listener !== 'function') throw new HioError('HIO_ERR_INVALID_OPTION', 'upgradeNode: the listener must be a function');
-  if (request.method !== 'CONNECT' && request.headers.get('upgrade') === null) throw new HioError('HIO_ERR_UPGRADE', 'the request offered no upgrade');
+  if (request.method !== 'CONNECT' && offeredProtocols(request).length === 0) {
+    throw new HioError('HIO_ERR_UPGRADE', 'the request offered no upgrade (an HTTP/1.1 request with Upgrade, listed in Connection, is needed)');
+  }
   return marked({ make: (httpRequest) => new NodeUpgrade(httpRequest, listener), options: { ...options, raw: true } });
 }
 

@@ -492,6 +492,14 @@ export class Steward implements ConnectionHandler {
           if (successor !== null && this.#stream !== null && this.#stream === this.requestant.stream) {
             throw new HioError('HIO_ERR_UPGRADE', 'the connection cannot be taken over while the request body is still arriving');
           }
+          if (successor !== null && !maySwitch(writer.request)) {
+            // Requests behind it may be parsed already: only after one that may switch does parsing stop.
+            throw new HioError('HIO_ERR_UPGRADE', 'a connection is taken over only after a CONNECT or an HTTP/1.1 request with Upgrade');
+          }
+          if (successor === null && writer.request.method === 'CONNECT' && writer.status >= 200 && writer.status < 300) {
+            // A 2xx to CONNECT promised a tunnel (no framing followed): without one, the connection cannot go on as HTTP.
+            throw new HioError('HIO_ERR_UPGRADE', 'a 2xx answer to CONNECT without a protocol to take the connection over');
+          }
         }
       } catch (error) {
         this.server.fault(error, writer.request);

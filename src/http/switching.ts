@@ -115,7 +115,13 @@ export class SwitchResponder implements Responder {
       void body.wait().then(() => writer.resume());
       return false;
     }
-    if (this.#options.raw === true) return true;
+    if (this.#options.raw === true) {
+      // Nothing written for the protocol: the request must still be one the server stopped parsing after (HTTP/1.1 with Upgrade, or CONNECT).
+      if (!maySwitch(writer.request) || (writer.request.method !== 'CONNECT' && offeredProtocols(writer.request).length === 0)) {
+        throw new HioError('HIO_ERR_UPGRADE', 'the request offered no upgrade (an HTTP/1.1 request with Upgrade, listed in Connection, is needed)');
+      }
+      return true;
+    }
     const { status, headers } = switchHead(writer.request, this.#options);
     writer.send({ status, headers });
     return true;

@@ -273,3 +273,47 @@ test('a paused Duplex still gets every byte the peer sent before a clean close, 
   t.is(bytes, 50_000);
   t.deepEqual(events, ['end', 'close']);
 });
+
+test('upgradeNode refuses a request that offered no upgrade (HTTP/1.0, or Upgrade without Connection: upgrade): 500, and nothing is handed over', async (t) => {
+  const faults: unknown[] = [];
+  let listened = 0;
+  const fetch = (request: Request): Response => {
+    if (new URL(request.url).pathname === '/next') return new Response('next');
+    return upgradeNode(request, () => {
+      listened += 1;
+    });
+  };
+  for (const offer of [
+    'GET /raw HTTP/1.0\r\nHost: s\r\nUpgrade: raw\r\nConnection: upgrade, keep-alive\r\n\r\nGET /next HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    'GET /raw HTTP/1.1\r\nHost: s\r\nUpgrade: raw\r\n\r\nGET /next HTTP/1.1\r\nHost: s\r\n\r\n',
+  ]) {
+    const world = httpWorld({ onError: (error) => faults.push(error) }, {}, appServer(fetch));
+    const { client } = world.client([], false);
+    const { text } = receivedText(client);
+    client.tx(Buffer.from(offer));
+    t.true(await world.settle(2, () => client.rxEnded), offer);
+    t.regex(text(), /^HTTP\/1\.1 500 /);
+  }
+  t.is(listened, 0);
+  t.deepEqual(
+    faults.map((error) => (error as HioError).code),
+    ['HIO_ERR_UPGRADE', 'HIO_ERR_UPGRADE'],
+  );
+});
+
+test('a 2xx to CONNECT without a protocol to take over is a fault and the connection resets: the client never talks HTTP inside its tunnel', async (t) => {
+  const faults: unknown[] = [];
+  const world = httpWorld(
+    { methods: ['GET', 'CONNECT'], onError: (error) => faults.push(error) },
+    {},
+    appServer(() => new Response('not a tunnel')),
+  );
+  const { client } = world.client([], false);
+  const { text } = receivedText(client);
+  client.tx(Buffer.from('CONNECT up.example:443 HTTP/1.1\r\nHost: up.example:443\r\n\r\n\x16\x03\x01hello'));
+  t.true(await world.settle(2, () => client.cutoff));
+  // At most the 200's head, then the reset: no HTTP answer to the bytes meant for the tunnel.
+  t.is(text().match(/HTTP\/1\.1 /g)?.length ?? 0, text().length === 0 ? 0 : 1);
+  t.false(text().includes('not a tunnel'));
+  t.is((faults[0] as HioError).code, 'HIO_ERR_UPGRADE');
+});
