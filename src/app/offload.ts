@@ -238,6 +238,11 @@ export abstract class OffloadPool implements Offloader {
     return this.#jobs.size;
   }
 
+  /** @internal Entries in the deadline heap, settled ones included until dropped: for tests of its bound. */
+  get tracked(): number {
+    return this.#deadlines.size;
+  }
+
   get queued(): number {
     return this.#jobs.size - this.running;
   }
@@ -377,6 +382,9 @@ export abstract class OffloadPool implements Offloader {
     if (job.settled) return;
     job.settled = true;
     this.#jobs.delete(job);
+    // A settled job stays in the deadline heap until it reaches the top: past twice the live ones, drop them all (memory bounded by the tasks accepted, not by the tymeout).
+    const deadlines = this.#deadlines;
+    if (deadlines.size > 64 && deadlines.size > 2 * this.#jobs.size) deadlines.retain((entry) => !entry.settled);
     if (job.onAbort !== null) job.signal?.removeEventListener('abort', job.onAbort);
     const counts = this.#counts;
     if (kind === 'crashed') counts.failed += 1;

@@ -361,3 +361,24 @@ test('AppServer: a drain waits for the pool’s tasks, up to its deadline; a bad
 
   t.throws(() => appWorld({} as InlineOffload, async () => new Response('')), { code: 'HIO_ERR_INVALID_OPTION' });
 });
+
+test('settled tasks do not pile up behind a slow one until their tymeouts: the pool holds at most about twice the live tasks', async (t) => {
+  const world = inline({
+    tasks: { add: tasks.add, never: () => new Promise(() => {}) },
+    threads: 3,
+    maxQueue: 1000,
+    latency: [0.01, 0.01],
+    tymeout: 30,
+  });
+  // Its deadline (20 s) is the heap's top while the others finish.
+  const slow = watch(world.pool.offload('never', null, { tymeout: 20 }));
+  let tyme = 0;
+  for (let round = 0; round < 10; round++) {
+    const fast = Array.from({ length: 50 }, () => watch(world.pool.offload('add', { a: round, b: 1 })));
+    for (let step = 0; step < 100 && fast.some((box) => box.outcome === null); step++) await world.at((tyme += 0.01));
+    t.true(fast.every((box) => box.outcome?.[0] === 'ok'));
+  }
+  t.is(slow.outcome, null);
+  t.is(world.pool.pending, 1);
+  t.true(world.pool.tracked <= 65, `tracked ${world.pool.tracked}`);
+});
