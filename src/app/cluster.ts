@@ -30,7 +30,7 @@ import type { Address } from '../net/address.js';
 import { netError, type NetError } from '../net/net-error.js';
 import { HTTP_DEFAULTS } from '../http/limits.js';
 import { isClusterMessage, PORT_ENV, WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './cluster-link.js';
-import { RestartBudget, type RestartPolicy } from './restart-budget.js';
+import { RESTART_DEFAULTS, RestartBudget, type RestartPolicy } from './restart-budget.js';
 
 /** A forked worker as the primary sees it. */
 export interface WorkerProcess {
@@ -124,7 +124,11 @@ export class ClusterSupervisor implements ClusterView {
   constructor(options: ClusterOptions) {
     checkOptions('ClusterSupervisor', options, KNOWN);
     this.workers = checkWorkers(options.workers);
-    this.#budget = new RestartBudget(options.restarts);
+    // One event may kill every worker at once (the OOM killer, a kill of the group): the default budget covers twice the workers.
+    const restarts = options.restarts ?? {};
+    this.#budget = new RestartBudget(
+      restarts.maxRestarts === undefined ? { ...restarts, maxRestarts: Math.max(RESTART_DEFAULTS.maxRestarts, 2 * this.workers) } : restarts,
+    );
     this.#killMargin = checkSeconds('ClusterSupervisor', 'killMargin', options.killMargin ?? 5);
     this.#clock = options.clock ?? realClock;
     this.#fork = options.fork ?? forkClusterWorker;
@@ -228,7 +232,8 @@ export class ClusterSupervisor implements ClusterView {
     } else {
       this.#failure = new HioError('HIO_ERR_CLUSTER', `a restarted worker could not listen on port ${this.#address.port}: ${error.code}`, { cause: error });
     }
-    this.#stop(0);
+    // The workers still serving finish what is under way; none was listening before the first report.
+    this.#stop(this.#address === null ? 0 : HTTP_DEFAULTS.drainTymeout);
   }
 
   #onExit(index: number, slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {

@@ -13,7 +13,7 @@ import { checkOptions, checkSeconds } from '../core/options.js';
 
 /** When a cluster restarts its workers; every duration in seconds. */
 export interface RestartPolicy {
-  /** Most restarts within `window` before the primary gives up (default 10; 0 never restarts). */
+  /** Most restarts within `window` before the primary gives up (default 10, or twice the workers when more; 0 never restarts). */
   readonly maxRestarts?: number;
   /** The sliding window the restarts are counted in (default 60 s). */
   readonly window?: number;
