@@ -415,9 +415,12 @@ export function shedResponse(error: unknown): Response | null {
   switch (error.code) {
     case 'HIO_ERR_OFFLOAD_BUSY':
     case 'HIO_ERR_OFFLOAD_CLOSED':
-      return new Response(null, { status: 503, headers: { 'retry-after': String(Math.ceil(error.retryAfter)) } });
+      return new Response(`503 Service Unavailable (${error.code})\n`, {
+        status: 503,
+        headers: { 'retry-after': String(Math.ceil(error.retryAfter)), 'content-type': 'text/plain; charset=utf-8' },
+      });
     case 'HIO_ERR_OFFLOAD_TIMEOUT':
-      return new Response(null, { status: 504 });
+      return new Response(`504 Gateway Timeout (${error.code})\n`, { status: 504, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     default:
       return null;
   }

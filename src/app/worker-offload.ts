@@ -138,7 +138,10 @@ export class WorkerOffload extends OffloadPool {
   /** A worker's death becomes HIO_ERR_OFFLOAD_CRASHED, tinypool's full queue HIO_ERR_OFFLOAD_BUSY; a task's own error stays as it is. */
   #classify(error: unknown): unknown {
     if (typeof error !== 'object' || error === null) return error;
-    if (this.#deaths.has(error)) return this.error('HIO_ERR_OFFLOAD_CRASHED', 'the worker died running the task', error);
+    if (this.#deaths.has(error)) {
+      const why = error instanceof Error ? error.message : String(error);
+      return this.error('HIO_ERR_OFFLOAD_CRASHED', `the worker died running the task (${why})`, error);
+    }
     if (error instanceof Error && QUEUE_FULL.has(error.message)) return this.error('HIO_ERR_OFFLOAD_BUSY', 'the worker pool queue is full', error);
     return error;
   }

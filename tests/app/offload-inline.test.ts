@@ -247,10 +247,12 @@ test('InlineOffload checks its options', (t) => {
   t.throws(() => new InlineOffload({ tasks, latency: 1 as unknown as [number, number] }), { code: 'HIO_ERR_INVALID_OPTION' });
 });
 
-test('shedResponse answers busy and closed 503 with Retry-After, a tymeout 504, and leaves the rest alone', (t) => {
+test('shedResponse answers busy and closed 503 with Retry-After, a tymeout 504, and leaves the rest alone', async (t) => {
   const busy = shedResponse(new OffloadError('HIO_ERR_OFFLOAD_BUSY', 2.5));
   t.is(busy?.status, 503);
   t.is(busy?.headers.get('retry-after'), '3');
+  t.is(await busy?.text(), '503 Service Unavailable (HIO_ERR_OFFLOAD_BUSY)\n');
+  t.is(await shedResponse(new OffloadError('HIO_ERR_OFFLOAD_TIMEOUT', 1))?.text(), '504 Gateway Timeout (HIO_ERR_OFFLOAD_TIMEOUT)\n');
   t.is(shedResponse(new OffloadError('HIO_ERR_OFFLOAD_CLOSED', 1))?.status, 503);
   t.is(shedResponse(new OffloadError('HIO_ERR_OFFLOAD_TIMEOUT', 1))?.status, 504);
   t.is(shedResponse(new OffloadError('HIO_ERR_OFFLOAD_CRASHED', 1)), null);

@@ -121,6 +121,8 @@ test('WorkerOffload fails only the task whose worker exits or throws outside it;
     const exited = await rejection(offloader.offload('crash'));
     t.is(code(exited), 'HIO_ERR_OFFLOAD_CRASHED');
     t.regex(String(((exited as Error).cause as Error).message), /exited with code 1/);
+    // The one line a fault report prints says why.
+    t.regex((exited as Error).message, /^the worker died running the task \(.*exited with code 1.*\)$/);
     const thrown = await rejection(offloader.offload('uncaught'));
     t.is(code(thrown), 'HIO_ERR_OFFLOAD_CRASHED');
     t.is(((thrown as Error).cause as Error).message, 'thrown outside the task');
