@@ -10,7 +10,8 @@
  * The application supplies the protocol: a {@link TunnelService} whose
  * `service(tunnel)` runs on every pass the connection has news (bytes
  * received, the peer's half-close, room to write again after backpressure, a
- * {@link Tunnel.wake}), or a generator function, a Doer in hio's style,
+ * {@link Tunnel.wake}, or a pass in which it read part of what waits and
+ * could write more), or a generator function, a Doer in hio's style,
  * stepped once per such pass. Through the tunnel it reads what arrived
  * ({@link Tunnel.read}), writes ({@link Tunnel.write}, false once the
  * connection holds `highWater` unsent bytes: wait for the next pass), ends
@@ -237,7 +238,11 @@ export class Tunnel implements ConnectionHandler {
       return;
     }
     if (this.#blocked && remoter.txPending < this.highWater) this.#blocked = false;
+    const waiting = remoter.rxQueue.length;
     this.#service.service(this);
+    // It read part of what waits and can write: another pass soon for the rest, as no event will come for bytes already here.
+    const left = remoter.rxQueue.length;
+    if (left > 0 && left < waiting && this.writable) this.#woken = true;
     this.#finish();
   }
 

@@ -349,3 +349,25 @@ test('a tunnel ending after the peer ended still delivers every byte it wrote be
     t.true(world.run(2, () => world.server.servant.remoters.size === 0));
   }
 });
+
+test('a protocol reading part of what waits is run again for the rest, without news from the peer', (t) => {
+  function* sip(tunnel: Tunnel): Generator<unknown, void, void> {
+    for (;;) {
+      const bytes = tunnel.writable ? tunnel.read(1000) : null;
+      if (bytes !== null) tunnel.write(bytes);
+      if (tunnel.ended) return;
+      yield;
+    }
+  }
+  const { world, client } = switching(() => sip);
+  client.tx(Buffer.from(UPGRADE('/up')));
+  client.tx(Buffer.alloc(50_000, 3));
+  let received = 0;
+  t.true(
+    world.run(5, () => {
+      if (client.rxQueue.length > 0) received += client.rxQueue.take(client.rxQueue.length).length;
+      return received >= 50_000;
+    }),
+  );
+  t.true(received > 50_000);
+});
