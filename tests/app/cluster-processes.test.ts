@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../src/app/serve.js';
 import { HioError } from '../../src/core/errors.js';
+import { within as boundedWait } from '../helpers/sockets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Bound on every wait: tsx compiles on start, in the primary and in each worker. */
@@ -95,16 +96,8 @@ function start(t: ExecutionContext, mode: string): Fixture {
   return fixture;
 }
 
-async function within<T>(promise: Promise<T>, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what()}`)), WAIT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(promise: Promise<T>, what: () => string): Promise<T> {
+  return boundedWait(promise, WAIT_MS, what);
 }
 
 /**

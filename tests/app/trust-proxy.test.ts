@@ -8,13 +8,13 @@
  * that is on.
  */
 import test from 'ava';
-import { connect } from 'node:net';
 import { AppServer, type AppServerOptions } from '../../src/app/app-server.js';
 import type { FetchHandler } from '../../src/app/fetch-responder.js';
 import { serve } from '../../src/app/serve.js';
 import { compileTrust } from '../../src/app/trust-proxy.js';
 import { HioError } from '../../src/core/errors.js';
 import { httpWorld, ResponseReader, type HttpWorld } from '../helpers/http-client.js';
+import { exchange } from '../helpers/sockets.js';
 
 /** An application answering with the URL and the client's address as it sees them. */
 const whoami: FetchHandler = (request, info) => Response.json({ url: request.url, remote: info.remoteAddress });
@@ -137,18 +137,6 @@ test('AppServer checks trustProxy: a boolean, addresses and ranges, or a functio
   t.false(compileTrust('x', 'loopback, 10.0.0.0/8')!.trusts('11.0.0.1'));
   t.true(compileTrust('x', ['uniquelocal'])!.trusts('::ffff:192.168.3.4'));
 });
-
-/** Connects to `port`, writes `bytes`, and resolves with everything received once the server closes. */
-function exchange(port: number, bytes: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', reject);
-    socket.write(bytes);
-  });
-}
 
 test.serial('serve with trustProxy on real sockets: a loopback peer’s X-Forwarded-For is the client, and off by default', async (t) => {
   t.timeout(20_000);

@@ -7,10 +7,10 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../../src/cli/command-line.js';
 import { ResponseReader } from '../helpers/http-client.js';
+import { exchange } from '../helpers/sockets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,18 +24,6 @@ test('parseCommandLine reads --proxy-protocol for every server command, and leav
   const help = parseCommandLine(['serve', '--help'], {});
   t.true(help.action === 'help' && help.text.includes('--proxy-protocol'));
 });
-
-/** Connects, writes `bytes`, resolves with all received once the server closes. */
-function exchange(port: number, bytes: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(chunks)) : reject(error)));
-    socket.write(bytes, 'latin1');
-  });
-}
 
 test('hio echo --proxy-protocol answers behind a PROXY header and closes a bare connection unanswered', async (t) => {
   t.timeout(60_000);

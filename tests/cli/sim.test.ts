@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, type SimSettings } from '../../src/cli/command-line.js';
 import { HioError } from '../../src/core/errors.js';
+import { within } from '../helpers/sockets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = 'tests/fixtures/sim';
@@ -83,16 +84,8 @@ class Child {
   }
 }
 
-async function bounded<T>(promise: Promise<T>, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what()}`)), WAIT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bounded<T>(promise: Promise<T>, what: () => string): Promise<T> {
+  return within(promise, WAIT_MS, what);
 }
 
 /** Starts a child once a slot is free; killed at the test's end if still running. */

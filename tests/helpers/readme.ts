@@ -80,3 +80,13 @@ export async function startExample(name: string, extraEnv: Readonly<Record<strin
     throw error;
   }
 }
+
+/** Imports the example `name` as a module, with `exports` (an export statement) appended so a test can read what it made. */
+export async function importExample<T>(name: string, exports: string): Promise<T> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { pathToFileURL } = await import('node:url');
+  const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), `${name}.mts`);
+  writeFileSync(file, `${readmeExample(name)}\n${exports}\n`);
+  return (await import(pathToFileURL(file).href)) as T;
+}

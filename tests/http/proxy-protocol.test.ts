@@ -8,7 +8,6 @@
  * with no HTTP answer, a fault with code HIO_ERR_PROXY_PROTOCOL.
  */
 import test from 'ava';
-import { connect } from 'node:net';
 import { AppServer } from '../../src/app/app-server.js';
 import type { FetchHandler } from '../../src/app/fetch-responder.js';
 import { serve } from '../../src/app/serve.js';
@@ -17,6 +16,7 @@ import { HioError } from '../../src/core/errors.js';
 import { BareServer } from '../../src/http/bare-server.js';
 import { formatIPv6, parseProxyHeader, PROXY_V2_MAX_LENGTH, type ProxyHeader } from '../../src/http/proxy-protocol.js';
 import { httpWorld, ResponseReader, type HttpWorld } from '../helpers/http-client.js';
+import { exchange } from '../helpers/sockets.js';
 
 const SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
@@ -405,18 +405,6 @@ test('BareServer checks proxyProtocol is a boolean', (t) => {
 });
 
 // Real sockets.
-
-/** Connects to `port`, writes `bytes`, and resolves with everything received once the server closes. */
-function exchange(port: number, bytes: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(chunks)) : reject(error)));
-    socket.write(bytes);
-  });
-}
 
 test.serial(
   'serve with proxyProtocol on real sockets: a v2 header then a request is answered with its address; a bare request is closed unanswered',

@@ -3,18 +3,12 @@
  * extracted, pointed at the sources, and imported twice (the same seed must
  * give the same digest).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import type { SimResult } from '../../src/testing/sim-result.js';
-import { readmeExample } from '../helpers/readme.js';
+import { importExample } from '../helpers/readme.js';
 
 async function runExample(): Promise<SimResult> {
-  const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'harness.mts');
-  writeFileSync(file, `${readmeExample('harness')}\nexport { result };\n`);
-  return ((await import(pathToFileURL(file).href)) as { result: SimResult }).result;
+  return (await importExample<{ result: SimResult }>('harness', 'export { result };')).result;
 }
 
 test('README harness example passes under stormy faults, the same on the same seed', async (t) => {

@@ -3,18 +3,12 @@
  * application simulated with seeded latencies, crashes and hangs, twice on
  * one seed.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import type { SimResult } from '../../src/testing/sim-result.js';
-import { readmeExample } from '../helpers/readme.js';
+import { importExample } from '../helpers/readme.js';
 
 async function runExample(): Promise<SimResult> {
-  const file = join(mkdtempSync(join(tmpdir(), 'hio-readme-')), 'offload.mts');
-  writeFileSync(file, `${readmeExample('offload-sim')}\nexport { result };\n`);
-  return ((await import(pathToFileURL(file).href)) as { result: SimResult }).result;
+  return (await importExample<{ result: SimResult }>('offload-sim', 'export { result };')).result;
 }
 
 test('README InlineOffload example answers 200, 503, 504 and 500 as it says, the same on the same seed', async (t) => {
