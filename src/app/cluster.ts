@@ -178,6 +178,26 @@ export class ClusterSupervisor implements ClusterView {
     return this.finished;
   }
 
+  /**
+   * Drains on SIGTERM and SIGINT (`tymeout` seconds for what is under way)
+   * and kills every worker on the next one; `told` hears each signal first,
+   * with whether it forces. Returns what removes the handlers.
+   */
+  handleSignals(tymeout: number = HTTP_DEFAULTS.drainTymeout, told: (signal: NodeJS.Signals, forced: boolean) => void = () => {}): () => void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      const forced = this.stopping;
+      told(signal, forced);
+      if (forced) this.force();
+      else this.close(tymeout).catch(() => {});
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+  }
+
   /** Kills every worker at once (SIGKILL): the second Ctrl-C. */
   force(): void {
     this.#stop(0);

@@ -102,16 +102,7 @@ function serverFor(options: SingleOptions, link: ClusterLink | null = null): App
 /** The primary's handle: the supervisor's promises, and its drain on SIGTERM and SIGINT when `signals`. */
 function servePrimary(supervisor: ClusterSupervisor, signals: boolean): ServeHandle {
   if (signals) {
-    const onSignal = (): void => {
-      if (supervisor.stopping) supervisor.force();
-      else void supervisor.close().catch(() => {});
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    const off = (): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    };
+    const off = supervisor.handleSignals();
     // Not on `finished`: a rejection nobody handles must still end the primary with the error.
     void supervisor.stopped.then(off);
   }

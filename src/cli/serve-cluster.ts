@@ -35,19 +35,15 @@ export async function superviseServe(settings: ServeSettings): Promise<ExitStatu
     },
   );
 
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!supervisor.stopping) {
+  const off = supervisor.handleSignals(settings.drainTymeout, (signal, forced) => {
+    if (!forced) {
       console.error(`hio: ${signal}: draining ${settings.workers} workers (${settings.drainTymeout} s; signal again to force)`);
-      supervisor.close(settings.drainTymeout).catch(() => {});
       return;
     }
     const alive = supervisor.pids.length;
     console.error(`hio: ${signal} while draining: forced shutdown (${alive} worker${alive === 1 ? '' : 's'} killed)`);
     status = ExitStatus.forced;
-    supervisor.force();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  });
   try {
     await supervisor.finished;
   } catch (error) {
@@ -55,8 +51,7 @@ export async function superviseServe(settings: ServeSettings): Promise<ExitStatu
     console.error(`hio: ${error.code}: ${error.message}`);
     return ExitStatus.failed;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    off();
   }
   if (status === ExitStatus.ok && supervisor.unclean > 0) status = ExitStatus.forced;
   return status;
