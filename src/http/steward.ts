@@ -287,6 +287,9 @@ export class Steward implements ConnectionHandler {
   #drain(): void {
     this.#drainSeen = true;
     if (!this.requestant.started) this.#closing = true;
+    // An answer under way whose head is not out yet says the connection closes after it (an application still thinking, say).
+    const writer = this.#writer;
+    if (writer !== null && !writer.headSent && this.#pending.length === 0 && !this.requestant.started) writer.persisted = false;
   }
 
   /** Bytes this connection holds: requests parsed ahead, the one being answered, the one being read, and unsent output. */

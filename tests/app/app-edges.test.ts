@@ -12,7 +12,7 @@ import { LightRequest } from '../../src/app/light-request.js';
 import { LightResponse } from '../../src/app/light-response.js';
 import { Hict } from '../../src/core/hict.js';
 import type { BareServerOptions } from '../../src/http/bare-server.js';
-import { httpWorld, type HttpWorld } from '../helpers/http-client.js';
+import { header, httpWorld, type HttpWorld } from '../helpers/http-client.js';
 
 function appWorld(fetch: FetchHandler, onError?: FetchErrorHandler): HttpWorld {
   return httpWorld({}, {}, (bare: BareServerOptions) => {
@@ -163,4 +163,23 @@ test('AppServer reports an onError that returns no Response as such, with the fa
   t.is(faults.length, 1);
   t.is((faults[0] as HioError).code, 'HIO_ERR_RESPONSE_STATE');
   t.is((faults[0] as Error).cause, original, 'the report carries the failure onError was handling');
+});
+
+test('a drain that begins while the application is still thinking makes its answer say Connection: close', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const world = appWorld(async () => {
+    await gate;
+    return new Response('done');
+  });
+  const { client, reader } = world.client();
+  client.tx(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+  await world.settle(0.5);
+  world.server.drain(5);
+  release();
+  t.true(await world.settle(2, () => reader.responses.length === 1 && client.rxEnded));
+  const response = reader.responses[0]!;
+  t.is(response.body.toString(), 'done');
+  t.is(header(response, 'connection'), 'close');
+  t.is(header(response, 'keep-alive'), undefined);
 });
