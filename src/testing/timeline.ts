@@ -14,9 +14,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SimTraceKind, type SimTraceKindName } from '../net/sim/sim-trace.js';
-import type { SimAssertionRecord, SimFaultRecord, SimRequestRecord, SimResult, SimViolation } from './sim-result.js';
+import type { SimResult } from './sim-result.js';
 import { TIMELINE_SCRIPT, TIMELINE_STYLE } from './timeline-page.js';
-import { requestOutcome, timelineModel, type RequestOutcomeName, type TimelineLane } from './timeline-model.js';
+import { requestOutcome, timelineModel, type RequestOutcomeName, type TimelineModel } from './timeline-model.js';
 
 export { chromeTrace, writeChromeTrace } from './chrome-trace.js';
 export type { ChromeTrace, ChromeTraceEvent } from './chrome-trace.js';
@@ -49,34 +49,16 @@ export interface TimelineEventColumns {
 }
 
 /** What the page embeds: the whole result plus its layout. */
-export interface TimelineData {
+export interface TimelineData
+  extends
+    Pick<SimResult, 'seed' | 'ok' | 'digest' | 'tyme' | 'wallMs' | 'healedAt' | 'profile' | 'assertions' | 'requests' | 'faults' | 'violations'>,
+    Pick<TimelineModel, 'hosts' | 'lanes' | 'requestLane' | 'requestRow' | 'faultLanes' | 'faultRow' | 'faultRows' | 'violationLane'> {
   readonly version: 1;
   readonly title: string;
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly digest: string;
-  readonly tyme: number;
-  readonly wallMs: number;
-  readonly healedAt: number | null;
-  readonly profile: readonly string[];
-  readonly assertions: readonly SimAssertionRecord[];
-  readonly hosts: readonly string[];
-  readonly lanes: readonly TimelineLane[];
   /** Trace kind names by number (SimTraceKind order). */
   readonly kinds: readonly SimTraceKindName[];
   readonly events: TimelineEventColumns;
-  readonly requests: readonly SimRequestRecord[];
-  readonly requestLane: readonly number[];
-  readonly requestRow: readonly number[];
   readonly requestOutcome: readonly RequestOutcomeName[];
-  readonly faults: readonly SimFaultRecord[];
-  /** Lanes each fault touches; empty means every lane. */
-  readonly faultLanes: readonly (readonly number[])[];
-  readonly faultRow: readonly number[];
-  readonly faultRows: number;
-  readonly violations: readonly SimViolation[];
-  /** Lane of each violation's connection, or -1. */
-  readonly violationLane: readonly number[];
 }
 
 const KINDS = Object.keys(SimTraceKind) as SimTraceKindName[];
