@@ -20,25 +20,13 @@ import { HioError } from '../src/core/errors.js';
 import { DEFAULT_LIMITS, HTTP_DEFAULTS, LENIENCE_NAMES } from '../src/http/limits.js';
 import { Patron } from '../src/http/patron.js';
 import { ResponseReader, header } from './helpers/http-client.js';
+import { within } from './helpers/sockets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Bound on waits for a child to start and answer: tsx compiles on start, and many children start at once. */
 const WAIT_MS = 30_000;
 /** Bound on the exit after SIGTERM when the drain should end at once (the drain timeout is 30 s). */
 const PROMPT_MS = 10_000;
-
-/** Resolves with `promise`, or rejects after `ms` with a message saying what was awaited. */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what()}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Conditions re-checked on every event of their source, each resolved once it holds. */
 class Watch {
