@@ -204,28 +204,21 @@ test('always and sometimes: a false always and a never-true sometimes fail the r
 
 test('faults that reach nothing are flagged: the false green', async (t) => {
   // The clients are done long before the only fault fires.
-  const result = await simulate({
+  const unreached = {
     ...quiet,
     seed: 10,
     hosts: { api: { fetch: hello } },
     clients: [closedLoop({ requests: 2 })],
     faults: [at(20, 'reset')],
     until: 30,
-  });
+  };
+  const result = await simulate(unreached);
   t.deepEqual(
     result.violations.map((violation) => violation.invariant),
     ['faults-reached'],
   );
   t.is(result.faults.length, 0);
-  const counted = await simulate({
-    ...quiet,
-    seed: 10,
-    hosts: { api: { fetch: hello } },
-    clients: [closedLoop({ requests: 2 })],
-    faults: [at(20, 'reset')],
-    until: 30,
-    unreachedFaults: 'count',
-  });
+  const counted = await simulate({ ...unreached, unreachedFaults: 'count' });
   t.true(counted.ok);
   t.true(
     counted.profile.some((line) => /planned 1 fault before 30 s; 0 fired, 0 reached/.test(line)),
